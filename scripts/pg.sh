@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Throwaway PostgreSQL for tests, demos and benchmarks: sourced by build.sh.
+# pg_start exports CONTINUATIONSTATE_TEST_CONNECTION; the server and its data directory go at exit.
+
+pg_bin_dir() {
+  local dir
+  for dir in /usr/lib/postgresql/*/bin; do
+    [ -x "$dir/initdb" ] && { echo "$dir"; return 0; }
+  done
+  return 1
+}
+
+pg_install_if_missing() {
+  pg_bin_dir >/dev/null && return 0
+  echo "build.sh: PostgreSQL server binaries missing; installing Debian's postgresql package" >&2
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "build.sh: need root to install postgresql; set CONTINUATIONSTATE_TEST_CONNECTION instead" >&2
+    return 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+  # The package starts a cluster of its own; we use our own throwaway one.
+  pg_bin_dir >/dev/null
+}
+
+pg_free_port() {
+  local port
+  for port in $(shuf -i 20000-40000 -n 50); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Runs a command as the postgres user when we are root (the server refuses to run as root).
+pg_as_owner() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_stop() {
+  if [ -n "${PG_TMP_DIR:-}" ] && [ -d "$PG_TMP_DIR" ]; then
+    pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_TMP_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$PG_TMP_DIR"
+  fi
+}
+
+pg_start() {
+  pg_install_if_missing || return 1
+  PG_BIN=$(pg_bin_dir)
+  PG_PORT=$(pg_free_port) || { echo "build.sh: no free port" >&2; return 1; }
+  PG_TMP_DIR=$(mktemp -d /tmp/continuationstate-pg.XXXXXX)
+  chmod 755 "$PG_TMP_DIR"
+  [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$PG_TMP_DIR"
+  trap pg_stop EXIT
+  pg_as_owner "$PG_BIN/initdb" -D "$PG_TMP_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$PG_TMP_DIR/initdb.log" 2>&1 ||
+    { cat "$PG_TMP_DIR/initdb.log" >&2; return 1; }
+  # Durability is irrelevant for a throwaway server: trade it for speed.
+  pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_TMP_DIR/data" -l "$PG_TMP_DIR/server.log" -w -t 60 \
+    -o "-p $PG_PORT -k $PG_TMP_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+    start >/dev/null || { cat "$PG_TMP_DIR/server.log" >&2; return 1; }
+  export CONTINUATIONSTATE_TEST_CONNECTION="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres"
+  echo "build.sh: throwaway PostgreSQL on 127.0.0.1:$PG_PORT ($PG_TMP_DIR)" >&2
+}

@@ -1,0 +1,38 @@
+namespace ContinuationState;
+
+/// <summary>The fixed event ids of ContinuationState's log lines, for operators to filter on.</summary>
+public static class ContinuationStateEventIds
+{
+    /// <summary>State saved for a conversation.</summary>
+    public const int StateSaved = 1001;
+
+    /// <summary>State deleted after a successful resume.</summary>
+    public const int StateDeleted = 1002;
+
+    /// <summary>State claimed by a resume.</summary>
+    public const int StateClaimed = 1003;
+
+    /// <summary>A claim handed back after a failed resume.</summary>
+    public const int ClaimReleased = 1004;
+
+    /// <summary>State flipped to resuming (the DocsGPT-compatible mark).</summary>
+    public const int MarkedResuming = 1005;
+
+    /// <summary>A claim was refused because another resume holds it.</summary>
+    public const int ResumeInProgress = 1006;
+
+    /// <summary>Claims abandoned by crashed workers were reverted to pending.</summary>
+    public const int StaleClaimsReverted = 1007;
+
+    /// <summary>Expired state was purged.</summary>
+    public const int ExpiredStatePurged = 1008;
+
+    /// <summary>A cached legacy id pointed at a deleted conversation and was resolved again.</summary>
+    public const int LegacyIdEvicted = 1009;
+
+    /// <summary>A migration was applied.</summary>
+    public const int MigrationApplied = 2001;
+
+    /// <summary>The schema was already up to date.</summary>
+    public const int MigrationsUpToDate = 2002;
+}

@@ -1,0 +1,37 @@
+using ContinuationState.Serialization;
+
+namespace ContinuationState;
+
+/// <summary>Configuration of ContinuationState, bound through <c>AddContinuationState(options =&gt; ...)</c>.</summary>
+public sealed class ContinuationStateOptions
+{
+    /// <summary>
+    /// The PostgreSQL connection string. Used only when no <see cref="Npgsql.NpgsqlDataSource"/> is registered
+    /// in the container; when one is, it is reused and this may stay null.
+    /// </summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The schema that holds the tables. Default <c>public</c>, as in DocsGPT.</summary>
+    public string Schema { get; set; } = "public";
+
+    /// <summary>How long saved state stays loadable when a save names no TTL. Default 30 minutes, as in DocsGPT.</summary>
+    public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// How long a claim may stay in <c>resuming</c> before <see cref="IContinuationService.RevertStaleResumingAsync"/>
+    /// treats its worker as crashed and hands the state back. Default 10 minutes, as in DocsGPT.
+    /// </summary>
+    public TimeSpan StaleClaimGrace { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How many resolved legacy MongoDB ids the service remembers, so a legacy id seen before costs no
+    /// lookup. A legacy mapping never changes once written. Default 10,000; 0 turns the cache off.
+    /// </summary>
+    public int LegacyIdCacheSize { get; set; } = 10_000;
+
+    /// <summary>
+    /// How CLR values are coerced to <c>jsonb</c>: the U+0000 and lone-surrogate policies, nesting depth, and
+    /// <see cref="ContinuationJsonOptions.MaxBytes"/>, the limit on one state's JSON (default 64 MiB).
+    /// </summary>
+    public ContinuationJsonOptions Json { get; set; } = new();
+}

@@ -1,0 +1,37 @@
+using System.Buffers;
+
+namespace ContinuationState.Internal;
+
+/// <summary>What a caller's conversation id is: a UUID, a legacy MongoDB ObjectId, or neither.</summary>
+internal readonly record struct ConversationReference(ConversationIdKind Kind, Guid Uuid, string Raw)
+{
+    private static readonly SearchValues<char> Hex = SearchValues.Create("0123456789abcdefABCDEF");
+
+    /// <summary>
+    /// Only the canonical 36-character form is a UUID (any letter case); braces, parentheses and the
+    /// 32-digit form are not, so one conversation has exactly one spelling on the wire. A legacy id is
+    /// exactly 24 hexadecimal digits, as MongoDB writes an ObjectId.
+    /// </summary>
+    public static ConversationReference Parse(string conversationId)
+    {
+        if (conversationId.Length == 36 && Guid.TryParseExact(conversationId, "D", out var uuid))
+        {
+            return new(ConversationIdKind.Uuid, uuid, conversationId);
+        }
+
+        if (conversationId.Length == 24 && !conversationId.AsSpan().ContainsAnyExcept(Hex))
+        {
+            return new(ConversationIdKind.Legacy, Guid.Empty, conversationId);
+        }
+
+        return new(ConversationIdKind.Invalid, Guid.Empty, conversationId);
+    }
+}
+
+/// <summary>The shape of a conversation id.</summary>
+internal enum ConversationIdKind
+{
+    Invalid,
+    Uuid,
+    Legacy,
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Options;
+
+namespace ContinuationState.Internal;
+
+/// <summary>Checks <see cref="ContinuationStateOptions"/> at start-up, naming each bad setting.</summary>
+internal sealed class ContinuationStateOptionsValidator : IValidateOptions<ContinuationStateOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ContinuationStateOptions options)
+    {
+        var failures = new List<string>();
+        if (QualifiedNames.Check(options.Schema) is { } schemaError)
+        {
+            failures.Add($"{nameof(options.Schema)}: {schemaError}");
+        }
+
+        if (options.DefaultTtl <= TimeSpan.Zero || options.DefaultTtl > Guard.MaxTtl)
+        {
+            failures.Add($"{nameof(options.DefaultTtl)} must be positive and at most {Guard.MaxTtl.TotalDays} days (was {options.DefaultTtl}).");
+        }
+
+        if (options.StaleClaimGrace < TimeSpan.Zero || options.StaleClaimGrace > Guard.MaxTtl)
+        {
+            failures.Add($"{nameof(options.StaleClaimGrace)} must be between zero and {Guard.MaxTtl.TotalDays} days (was {options.StaleClaimGrace}).");
+        }
+
+        if (options.LegacyIdCacheSize < 0)
+        {
+            failures.Add($"{nameof(options.LegacyIdCacheSize)} must not be negative (was {options.LegacyIdCacheSize}).");
+        }
+
+        if (options.Json is null)
+        {
+            failures.Add($"{nameof(options.Json)} must not be null.");
+        }
+        else
+        {
+            if (options.Json.MaxBytes <= 0)
+            {
+                failures.Add($"{nameof(options.Json)}.{nameof(options.Json.MaxBytes)} must be positive (was {options.Json.MaxBytes}).");
+            }
+
+            if (options.Json.MaxDepth < 1)
+            {
+                failures.Add($"{nameof(options.Json)}.{nameof(options.Json.MaxDepth)} must be at least 1 (was {options.Json.MaxDepth}).");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,82 @@
+namespace ContinuationState;
+
+/// <summary>
+/// Saves, loads, claims, releases and deletes the paused tool-call state of a conversation. Conversation ids may
+/// be canonical UUIDs or legacy MongoDB ObjectIds (resolved through <c>conversations.legacy_mongo_id</c>). Every
+/// operation is scoped to one user: another user's state is never read, claimed, released or deleted.
+/// </summary>
+public interface IContinuationService
+{
+    /// <summary>
+    /// Saves (upserts) the state. A re-save replaces every part, resets the status to pending, clears any claim,
+    /// and restamps <c>created_at</c> and <c>expires_at</c> (database clock + TTL).
+    /// </summary>
+    /// <param name="conversationId">A canonical UUID or a legacy MongoDB ObjectId.</param>
+    /// <param name="userId">The owner.</param>
+    /// <param name="snapshot">The state to save.</param>
+    /// <param name="ttl">How long it stays loadable; <see cref="ContinuationStateOptions.DefaultTtl"/> (30 minutes) when null.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns><paramref name="conversationId"/> as given.</returns>
+    /// <exception cref="InvalidConversationIdException">The id is neither a UUID nor a known legacy id.</exception>
+    /// <exception cref="ConversationNotFoundException">No conversation has that id.</exception>
+    /// <exception cref="ContinuationJsonException">A value cannot be stored as jsonb; nothing was written.</exception>
+    /// <exception cref="StateTooLargeException">The state's JSON exceeds the limit; nothing was written.</exception>
+    Task<string> SaveStateAsync(string conversationId, string userId, ContinuationSnapshot snapshot, TimeSpan? ttl = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Loads the live state (pending, not expired by the database clock).</summary>
+    /// <param name="conversationId">A canonical UUID or a legacy MongoDB ObjectId.</param>
+    /// <param name="userId">The owner.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The state, or null when there is none, it expired, it is claimed, or the id is unresolvable.</returns>
+    Task<PendingToolState?> LoadStateAsync(string conversationId, string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Atomically claims live pending state for a resume and returns it; of concurrent claims exactly one wins.
+    /// Delete the state when the resume succeeds, release the claim when it fails.
+    /// </summary>
+    /// <param name="conversationId">A canonical UUID or a legacy MongoDB ObjectId.</param>
+    /// <param name="userId">The owner.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The claimed state, or null when nothing is claimable (no state, expired, or an unresolvable id).</returns>
+    /// <exception cref="ResumeInProgressException">Another resume holds the claim.</exception>
+    Task<PendingToolState?> ClaimStateAsync(string conversationId, string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Hands a claim back after a failed resume so the user can retry: the state becomes pending again with at
+    /// least <paramref name="ttl"/> to live (a longer remaining TTL is kept).
+    /// </summary>
+    /// <param name="conversationId">A canonical UUID or a legacy MongoDB ObjectId.</param>
+    /// <param name="userId">The owner.</param>
+    /// <param name="ttl">The least remaining life; <see cref="ContinuationStateOptions.DefaultTtl"/> when null.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>True when a claim was released; false when the state is not claimed, absent, or the id is unresolvable.</returns>
+    Task<bool> ReleaseClaimAsync(string conversationId, string userId, TimeSpan? ttl = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the state (after a successful resume).</summary>
+    /// <param name="conversationId">A canonical UUID or a legacy MongoDB ObjectId.</param>
+    /// <param name="userId">The owner.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>True when a row was deleted.</returns>
+    Task<bool> DeleteStateAsync(string conversationId, string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Flips live pending state to resuming without returning it (DocsGPT's <c>mark_resuming</c>).</summary>
+    /// <param name="conversationId">A canonical UUID or a legacy MongoDB ObjectId.</param>
+    /// <param name="userId">The owner.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>True when the state was flipped.</returns>
+    Task<bool> MarkResumingAsync(string conversationId, string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reverts claims abandoned by crashed workers: resuming rows claimed more than <paramref name="grace"/> ago go
+    /// back to pending with a fresh TTL (never shortened).
+    /// </summary>
+    /// <param name="grace">How old a claim must be; <see cref="ContinuationStateOptions.StaleClaimGrace"/> (10 minutes) when null.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>How many claims were reverted.</returns>
+    Task<int> RevertStaleResumingAsync(TimeSpan? grace = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes every expired state.</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>For each deleted state its conversation id, user id and agent config.</returns>
+    Task<IReadOnlyList<PurgedState>> PurgeExpiredAsync(CancellationToken cancellationToken = default);
+}

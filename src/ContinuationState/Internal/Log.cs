@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+
+namespace ContinuationState.Internal;
+
+/// <summary>Source-generated log lines: ids and counts only, never payloads or user content.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(ContinuationStateEventIds.StateSaved, LogLevel.Information, "Saved continuation state for conversation {ConversationId} with {PendingToolCallCount} pending tool call(s)")]
+    public static partial void StateSaved(ILogger logger, string conversationId, int pendingToolCallCount);
+
+    [LoggerMessage(ContinuationStateEventIds.StateDeleted, LogLevel.Information, "Deleted continuation state for conversation {ConversationId}")]
+    public static partial void StateDeleted(ILogger logger, string conversationId);
+
+    [LoggerMessage(ContinuationStateEventIds.StateClaimed, LogLevel.Information, "Claimed continuation state for conversation {ConversationId}")]
+    public static partial void StateClaimed(ILogger logger, string conversationId);
+
+    [LoggerMessage(ContinuationStateEventIds.ClaimReleased, LogLevel.Information, "Released claim on continuation state for conversation {ConversationId}")]
+    public static partial void ClaimReleased(ILogger logger, string conversationId);
+
+    [LoggerMessage(ContinuationStateEventIds.MarkedResuming, LogLevel.Information, "Marked continuation state as resuming for conversation {ConversationId}")]
+    public static partial void MarkedResuming(ILogger logger, string conversationId);
+
+    [LoggerMessage(ContinuationStateEventIds.ResumeInProgress, LogLevel.Warning, "Resume already in progress for conversation {ConversationId}")]
+    public static partial void ResumeInProgress(ILogger logger, string conversationId);
+
+    [LoggerMessage(ContinuationStateEventIds.StaleClaimsReverted, LogLevel.Information, "Reverted {Count} stale resuming claim(s) older than {Grace}")]
+    public static partial void StaleClaimsReverted(ILogger logger, int count, TimeSpan grace);
+
+    [LoggerMessage(ContinuationStateEventIds.ExpiredStatePurged, LogLevel.Information, "Purged {Count} expired continuation state(s)")]
+    public static partial void ExpiredStatePurged(ILogger logger, int count);
+
+    [LoggerMessage(ContinuationStateEventIds.LegacyIdEvicted, LogLevel.Debug, "Cached legacy id {LegacyId} pointed at a deleted conversation; resolving it again")]
+    public static partial void LegacyIdEvicted(ILogger logger, string legacyId);
+
+    [LoggerMessage(ContinuationStateEventIds.MigrationApplied, LogLevel.Information, "Applied ContinuationState migration {Migration} to schema {Schema}")]
+    public static partial void MigrationApplied(ILogger logger, string migration, string schema);
+
+    [LoggerMessage(ContinuationStateEventIds.MigrationsUpToDate, LogLevel.Debug, "ContinuationState schema {Schema} is up to date")]
+    public static partial void MigrationsUpToDate(ILogger logger, string schema);
+}

@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using Npgsql;
+
+namespace ContinuationState.Internal;
+
+/// <summary>The schema-qualified, quoted table names for one configured schema, validated once.</summary>
+internal sealed class QualifiedNames
+{
+    private static readonly ConcurrentDictionary<string, QualifiedNames> BySchema = new(StringComparer.Ordinal);
+
+    private QualifiedNames(string schema)
+    {
+        Schema = schema;
+        QuotedSchema = Quote(schema);
+        Conversations = $"{QuotedSchema}.conversations";
+        PendingToolState = $"{QuotedSchema}.pending_tool_state";
+        MigrationHistory = $"{QuotedSchema}.continuationstate_migrations";
+        ConversationsSql = new ConversationsSql(this);
+        PendingToolStateSql = new PendingToolStateSql(this);
+    }
+
+    public ConversationsSql ConversationsSql { get; }
+
+    public PendingToolStateSql PendingToolStateSql { get; }
+
+    public string Schema { get; }
+
+    public string QuotedSchema { get; }
+
+    public string Conversations { get; }
+
+    public string PendingToolState { get; }
+
+    public string MigrationHistory { get; }
+
+    public static QualifiedNames For(string schema)
+    {
+        Validate(schema);
+        return BySchema.GetOrAdd(schema, static s => new QualifiedNames(s));
+    }
+
+    /// <summary>Returns an error message for an unusable schema name, or null when it is fine.</summary>
+    public static string? Check(string? schema)
+    {
+        if (string.IsNullOrWhiteSpace(schema))
+        {
+            return "Schema must be a non-empty name.";
+        }
+
+        if (schema.Contains('\0', StringComparison.Ordinal))
+        {
+            return "Schema must not contain U+0000.";
+        }
+
+        // PostgreSQL truncates identifiers to 63 bytes (NAMEDATALEN - 1); a truncated name would silently
+        // point at another schema.
+        if (System.Text.Encoding.UTF8.GetByteCount(schema) > 63)
+        {
+            return $"Schema '{schema}' is longer than PostgreSQL's 63-byte identifier limit.";
+        }
+
+        return null;
+    }
+
+    private static void Validate(string schema)
+    {
+        if (Check(schema) is { } error)
+        {
+            throw new ArgumentException(error, nameof(schema));
+        }
+    }
+
+    private static string Quote(string identifier)
+    {
+        using var builder = new NpgsqlCommandBuilder();
+        return builder.QuoteIdentifier(identifier);
+    }
+}

@@ -1,0 +1,46 @@
+using System.Data.Common;
+using System.Text.Json;
+
+namespace ContinuationState.Internal;
+
+/// <summary>Reads a <see cref="PendingToolState"/> from the column order of <see cref="PendingToolStateSql"/>.</summary>
+internal static class PendingToolStateReader
+{
+    /// <summary>Reads the state whose first column is at <paramref name="offset"/>.</summary>
+    public static PendingToolState Read(DbDataReader reader, int offset = 0) => new()
+    {
+        Id = reader.GetFieldValue<Guid>(offset),
+        ConversationId = reader.GetFieldValue<Guid>(offset + 1),
+        UserId = reader.GetFieldValue<string>(offset + 2),
+        Messages = Json(reader, offset + 3),
+        PendingToolCalls = Json(reader, offset + 4),
+        ToolsDict = Json(reader, offset + 5),
+        ToolSchemas = Json(reader, offset + 6),
+        AgentConfig = Json(reader, offset + 7),
+        ClientTools = reader.IsDBNull(offset + 8) ? null : Json(reader, offset + 8),
+        CreatedAt = reader.GetFieldValue<DateTimeOffset>(offset + 9),
+        ExpiresAt = reader.GetFieldValue<DateTimeOffset>(offset + 10),
+        Status = ParseStatus(reader.GetFieldValue<string>(offset + 11)),
+        ResumedAt = reader.IsDBNull(offset + 12) ? null : reader.GetFieldValue<DateTimeOffset>(offset + 12),
+    };
+
+    /// <summary>
+    /// Reads jsonb as its UTF-8 bytes and parses them once, with no detour through a UTF-16 string. Parsing here
+    /// rather than in Npgsql lifts System.Text.Json's default depth of 64 to what PostgreSQL itself accepts. The
+    /// document is never disposed, so its root element stays valid after the reader closes.
+    /// </summary>
+    public static JsonElement Json(DbDataReader reader, int ordinal)
+        => JsonDocument.Parse(reader.GetFieldValue<byte[]>(ordinal), ReadOptions).RootElement;
+
+    private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = MaxReadDepth };
+
+    /// <summary>Deeper than any state the writer accepts; PostgreSQL's own limit is its stack depth.</summary>
+    internal const int MaxReadDepth = 10_000;
+
+    public static PendingToolStateStatus ParseStatus(string status) => status switch
+    {
+        "pending" => PendingToolStateStatus.Pending,
+        "resuming" => PendingToolStateStatus.Resuming,
+        _ => throw new ContinuationStateException($"Unexpected pending_tool_state.status '{status}'."),
+    };
+}

@@ -1,0 +1,207 @@
+using System.Data;
+using System.Text.Json;
+using ContinuationState.Internal;
+using ContinuationState.Serialization;
+using Dapper;
+using Npgsql;
+
+namespace ContinuationState;
+
+/// <summary>
+/// The SQL on <c>pending_tool_state</c>, one round trip per method. Works on a connection the caller opened
+/// (and optionally a transaction), so a host can compose it into its own unit of work. Conversation ids here
+/// are resolved UUIDs; <see cref="ContinuationService"/> resolves legacy ids first.
+/// </summary>
+public sealed class PendingToolStateRepository
+{
+    /// <summary>The foreign key DocsGPT and our migration both give <c>conversation_id</c> (PostgreSQL's default name).</summary>
+    internal const string ConversationForeignKey = "pending_tool_state_conversation_id_fkey";
+
+    private readonly NpgsqlConnection _connection;
+    private readonly NpgsqlTransaction? _transaction;
+    private readonly ContinuationStateOptions _options;
+    private readonly PendingToolStateSql _sql;
+
+    /// <summary>Creates a repository over an open connection.</summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="transaction">The caller's transaction on that connection, if any.</param>
+    /// <param name="options">Schema, default TTL and JSON policies; defaults when null.</param>
+    public PendingToolStateRepository(NpgsqlConnection connection, NpgsqlTransaction? transaction = null, ContinuationStateOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        _connection = connection;
+        _transaction = transaction;
+        _options = options ?? new ContinuationStateOptions();
+        _sql = QualifiedNames.For(_options.Schema).PendingToolStateSql;
+    }
+
+    /// <summary>
+    /// Saves (upserts) the state of a conversation for a user. A re-save replaces every part, resets the status to
+    /// pending, clears the claim, and restamps <c>created_at</c> and <c>expires_at</c> with the database clock.
+    /// </summary>
+    /// <param name="conversationId">The conversation's UUID.</param>
+    /// <param name="userId">The owner.</param>
+    /// <param name="snapshot">The state to save.</param>
+    /// <param name="ttl">How long it stays loadable; <see cref="ContinuationStateOptions.DefaultTtl"/> when null.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The row's id and the times the database stamped.</returns>
+    /// <exception cref="ConversationNotFoundException">No conversation has that id.</exception>
+    /// <exception cref="ContinuationJsonException">A value cannot be stored as jsonb; nothing was sent.</exception>
+    /// <exception cref="StateTooLargeException">The state's JSON exceeds the limit; nothing was sent.</exception>
+    public async Task<SavedState> SaveStateAsync(Guid conversationId, string userId, ContinuationSnapshot snapshot, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        Guard.UserId(userId);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var ttlSeconds = Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl));
+        var parameters = SnapshotParameters.Serialize(snapshot, _options.Json);
+        parameters.Add("conversation_id", conversationId);
+        parameters.Add("user_id", userId);
+        parameters.Add("ttl_seconds", ttlSeconds);
+
+        try
+        {
+            var row = await _connection.QuerySingleAsync<SavedRow>(Command(_sql.Save, parameters, cancellationToken)).ConfigureAwait(false);
+            return new SavedState(row.id, row.created_at, row.expires_at);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation && e.ConstraintName == ConversationForeignKey)
+        {
+            throw new ConversationNotFoundException(conversationId.ToString(), e);
+        }
+    }
+
+    /// <summary>Loads the live state: pending and not expired by the database clock.</summary>
+    /// <returns>The state, or null when there is none, it expired, or it is claimed.</returns>
+    /// <param name="conversationId">The conversation's UUID.</param>
+    /// <param name="userId">The owner; another user's state is never returned.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    public async Task<PendingToolState?> LoadStateAsync(Guid conversationId, string userId, CancellationToken cancellationToken = default)
+    {
+        Guard.UserId(userId);
+        var reader = await _connection.ExecuteReaderAsync(Command(_sql.Load, Key(conversationId, userId), cancellationToken)).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PendingToolStateReader.Read(reader) : null;
+    }
+
+    /// <summary>
+    /// Atomically claims live pending state for a resume: flips it to resuming, stamps <c>resumed_at</c>, and
+    /// returns it. Of any number of concurrent claims, exactly one wins.
+    /// </summary>
+    /// <param name="conversationId">The conversation's UUID.</param>
+    /// <param name="userId">The owner.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The claimed state, or null when there is nothing claimable (no state, or it expired).</returns>
+    /// <exception cref="ResumeInProgressException">Another resume holds the claim.</exception>
+    public async Task<PendingToolState?> ClaimStateAsync(Guid conversationId, string userId, CancellationToken cancellationToken = default)
+    {
+        Guard.UserId(userId);
+        var reader = await _connection.ExecuteReaderAsync(Command(_sql.Claim, Key(conversationId, userId), cancellationToken)).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        if (!reader.IsDBNull(1))
+        {
+            return PendingToolStateReader.Read(reader, offset: 1);
+        }
+
+        return PendingToolStateReader.ParseStatus(reader.GetFieldValue<string>(0)) == PendingToolStateStatus.Resuming
+            ? throw new ResumeInProgressException()
+            : null;
+    }
+
+    /// <summary>
+    /// Hands a claim back after a failed resume: resuming becomes pending, the claim time is cleared, and the
+    /// state lives at least <paramref name="ttl"/> more (a longer TTL is never shortened).
+    /// </summary>
+    /// <param name="conversationId">The conversation's UUID.</param>
+    /// <param name="userId">The owner.</param>
+    /// <param name="ttl">The least remaining life; <see cref="ContinuationStateOptions.DefaultTtl"/> when null.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>True when a claim was released; false when the state is not claimed (or does not exist).</returns>
+    public Task<bool> ReleaseClaimAsync(Guid conversationId, string userId, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        Guard.UserId(userId);
+        var parameters = Key(conversationId, userId);
+        parameters.Add("ttl_seconds", Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl)));
+        return ExecuteAffectsRowAsync(_sql.Release, parameters, cancellationToken);
+    }
+
+    /// <summary>Deletes the state, whatever its status (after a successful resume).</summary>
+    /// <param name="conversationId">The conversation's UUID.</param>
+    /// <param name="userId">The owner.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>True when a row was deleted.</returns>
+    public Task<bool> DeleteStateAsync(Guid conversationId, string userId, CancellationToken cancellationToken = default)
+    {
+        Guard.UserId(userId);
+        return ExecuteAffectsRowAsync(_sql.Delete, Key(conversationId, userId), cancellationToken);
+    }
+
+    /// <summary>
+    /// Flips live pending state to resuming without returning it (DocsGPT's <c>mark_resuming</c>). Prefer
+    /// <see cref="ClaimStateAsync"/>, which does the same and returns the state in one round trip.
+    /// </summary>
+    /// <param name="conversationId">The conversation's UUID.</param>
+    /// <param name="userId">The owner.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>True when the state was flipped.</returns>
+    public Task<bool> MarkResumingAsync(Guid conversationId, string userId, CancellationToken cancellationToken = default)
+    {
+        Guard.UserId(userId);
+        return ExecuteAffectsRowAsync(_sql.MarkResuming, Key(conversationId, userId), cancellationToken);
+    }
+
+    /// <summary>
+    /// Hands back claims whose worker seems to have crashed: resuming rows claimed longer ago than
+    /// <paramref name="grace"/> (or with no claim time at all) become pending, with at least <paramref name="ttl"/>
+    /// of life left.
+    /// </summary>
+    /// <param name="grace">How old a claim must be; <see cref="ContinuationStateOptions.StaleClaimGrace"/> when null.</param>
+    /// <param name="ttl">The least remaining life; <see cref="ContinuationStateOptions.DefaultTtl"/> when null.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>How many claims were reverted.</returns>
+    public Task<int> RevertStaleResumingAsync(TimeSpan? grace = null, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        var parameters = new DynamicParameters();
+        parameters.Add("grace_seconds", Guard.NonNegative(grace ?? _options.StaleClaimGrace, nameof(grace)));
+        parameters.Add("ttl_seconds", Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl)));
+        return _connection.ExecuteAsync(Command(_sql.RevertStale, parameters, cancellationToken));
+    }
+
+    /// <summary>Deletes every expired state, of every user.</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The keys of each deleted state, so a host can revoke prompts that no longer resume anything.</returns>
+    public async Task<IReadOnlyList<PurgedState>> PurgeExpiredAsync(CancellationToken cancellationToken = default)
+    {
+        var purged = new List<PurgedState>();
+        var reader = await _connection.ExecuteReaderAsync(Command(_sql.PurgeExpired, null, cancellationToken)).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            purged.Add(new PurgedState(reader.GetFieldValue<Guid>(0), reader.GetFieldValue<string>(1), PendingToolStateReader.Json(reader, 2)));
+        }
+
+        return purged;
+    }
+
+    private async Task<bool> ExecuteAffectsRowAsync(string sql, DynamicParameters parameters, CancellationToken cancellationToken)
+        => await _connection.ExecuteAsync(Command(sql, parameters, cancellationToken)).ConfigureAwait(false) > 0;
+
+    private CommandDefinition Command(string sql, object? parameters, CancellationToken cancellationToken)
+        => new(sql, parameters, _transaction, cancellationToken: cancellationToken);
+
+    private static DynamicParameters Key(Guid conversationId, string userId)
+    {
+        var parameters = new DynamicParameters();
+        parameters.Add("conversation_id", conversationId);
+        parameters.Add("user_id", userId);
+        return parameters;
+    }
+
+    // Dapper maps RETURNING columns by name.
+#pragma warning disable IDE1006, CA1812
+    private sealed record SavedRow(Guid id, DateTime created_at, DateTime expires_at);
+#pragma warning restore IDE1006, CA1812
+}

@@ -1,0 +1,133 @@
+namespace ContinuationState.Internal;
+
+/// <summary>
+/// The statements on <c>pending_tool_state</c>, each one round trip. Every time is the database's
+/// <c>clock_timestamp()</c>: hosts' clocks skew, and <c>now()</c> freezes at the start of a host's transaction.
+/// Every statement that names a conversation also filters by <c>user_id</c>.
+/// </summary>
+internal sealed class PendingToolStateSql
+{
+    /// <summary>The column list every read returns, in the order <see cref="PendingToolStateReader"/> expects.</summary>
+    private const string Columns = "id, conversation_id, user_id, messages, pending_tool_calls, tools_dict, tool_schemas, agent_config, client_tools, created_at, expires_at, status, resumed_at";
+
+    // One clock reading stamps both times, so expires_at - created_at is exactly the TTL.
+    private const string SaveTemplate = """
+        INSERT INTO {pending_tool_state} AS p
+            (conversation_id, user_id, messages, pending_tool_calls, tools_dict, tool_schemas,
+             agent_config, client_tools, created_at, expires_at, status, resumed_at)
+        SELECT @conversation_id, @user_id, @messages, @pending_tool_calls, @tools_dict, @tool_schemas,
+               @agent_config, @client_tools, c.ts, c.ts + make_interval(secs => @ttl_seconds), 'pending', NULL
+        FROM (SELECT clock_timestamp() AS ts) AS c
+        ON CONFLICT (conversation_id, user_id) DO UPDATE SET
+            messages = EXCLUDED.messages,
+            pending_tool_calls = EXCLUDED.pending_tool_calls,
+            tools_dict = EXCLUDED.tools_dict,
+            tool_schemas = EXCLUDED.tool_schemas,
+            agent_config = EXCLUDED.agent_config,
+            client_tools = EXCLUDED.client_tools,
+            created_at = EXCLUDED.created_at,
+            expires_at = EXCLUDED.expires_at,
+            status = 'pending',
+            resumed_at = NULL
+        RETURNING id, created_at, expires_at
+        """;
+
+    private const string LoadTemplate = """
+        SELECT {columns}
+        FROM {pending_tool_state}
+        WHERE conversation_id = @conversation_id AND user_id = @user_id
+          AND status = 'pending' AND expires_at > clock_timestamp()
+        """;
+
+    // The row is locked first, so a claim that waited behind a concurrent claim sees its committed
+    // 'resuming' status and reports "in progress" rather than "nothing there". Column 0 is the status
+    // before this statement; the state columns follow, null unless this statement took the claim.
+    private const string ClaimTemplate = """
+        WITH target AS (
+            SELECT id, status, expires_at > clock_timestamp() AS live
+            FROM {pending_tool_state}
+            WHERE conversation_id = @conversation_id AND user_id = @user_id
+            FOR UPDATE
+        ),
+        claimed AS (
+            UPDATE {pending_tool_state} AS p
+            SET status = 'resuming', resumed_at = clock_timestamp()
+            FROM target AS t
+            WHERE p.id = t.id AND t.status = 'pending' AND t.live
+            RETURNING p.id, p.conversation_id, p.user_id, p.messages, p.pending_tool_calls, p.tools_dict,
+                      p.tool_schemas, p.agent_config, p.client_tools, p.created_at, p.expires_at, p.status,
+                      p.resumed_at
+        )
+        SELECT t.status, c.*
+        FROM target AS t LEFT JOIN claimed AS c ON c.id = t.id
+        """;
+
+    private const string MarkResumingTemplate = """
+        UPDATE {pending_tool_state}
+        SET status = 'resuming', resumed_at = clock_timestamp()
+        WHERE conversation_id = @conversation_id AND user_id = @user_id
+          AND status = 'pending' AND expires_at > clock_timestamp()
+        """;
+
+    // Matches resuming rows only, so a release can never bring back a deleted or re-saved state;
+    // GREATEST never shortens a longer TTL.
+    private const string ReleaseTemplate = """
+        UPDATE {pending_tool_state}
+        SET status = 'pending', resumed_at = NULL,
+            expires_at = GREATEST(expires_at, clock_timestamp() + make_interval(secs => @ttl_seconds))
+        WHERE conversation_id = @conversation_id AND user_id = @user_id AND status = 'resuming'
+        """;
+
+    private const string DeleteTemplate = """
+        DELETE FROM {pending_tool_state}
+        WHERE conversation_id = @conversation_id AND user_id = @user_id
+        """;
+
+    // A claim with no resumed_at (written by hand or by an older host) counts as stale too: otherwise it
+    // could never be resumed again. The TTL is renewed but never shortened.
+    private const string RevertStaleTemplate = """
+        UPDATE {pending_tool_state}
+        SET status = 'pending', resumed_at = NULL,
+            expires_at = GREATEST(expires_at, clock_timestamp() + make_interval(secs => @ttl_seconds))
+        WHERE status = 'resuming'
+          AND (resumed_at IS NULL OR resumed_at < clock_timestamp() - make_interval(secs => @grace_seconds))
+        """;
+
+    private const string PurgeExpiredTemplate = """
+        DELETE FROM {pending_tool_state}
+        WHERE expires_at <= clock_timestamp()
+        RETURNING conversation_id, user_id, agent_config
+        """;
+
+    public PendingToolStateSql(QualifiedNames names)
+    {
+        Save = Qualify(SaveTemplate, names);
+        Load = Qualify(LoadTemplate, names);
+        Claim = Qualify(ClaimTemplate, names);
+        MarkResuming = Qualify(MarkResumingTemplate, names);
+        Release = Qualify(ReleaseTemplate, names);
+        Delete = Qualify(DeleteTemplate, names);
+        RevertStale = Qualify(RevertStaleTemplate, names);
+        PurgeExpired = Qualify(PurgeExpiredTemplate, names);
+    }
+
+    public string Save { get; }
+
+    public string Load { get; }
+
+    public string Claim { get; }
+
+    public string MarkResuming { get; }
+
+    public string Release { get; }
+
+    public string Delete { get; }
+
+    public string RevertStale { get; }
+
+    public string PurgeExpired { get; }
+
+    private static string Qualify(string template, QualifiedNames names) => template
+        .Replace("{columns}", Columns, StringComparison.Ordinal)
+        .Replace("{pending_tool_state}", names.PendingToolState, StringComparison.Ordinal);
+}

@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+
+namespace ContinuationState.Serialization;
+
+/// <summary>
+/// Plain objects (classes, records, structs, anonymous types), shaped by System.Text.Json contract metadata:
+/// names, <c>[JsonPropertyName]</c>, <c>[JsonIgnore]</c>, the naming policy and ignore conditions, extension data.
+/// </summary>
+internal sealed partial class JsonCoercer
+{
+    // default(T) of value-type properties, for JsonIgnoreCondition.WhenWritingDefault.
+    private static readonly ConcurrentDictionary<Type, object?> DefaultValues = new();
+
+    private void WriteContractValue(object value, Type type)
+    {
+        JsonTypeInfo info;
+        try
+        {
+            info = _serializerOptions.GetTypeInfo(type);
+        }
+        catch (Exception exception) when (exception is NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            throw Unsupported(type, exception.Message, exception);
+        }
+
+        if (info.Kind == JsonTypeInfoKind.Object)
+        {
+            WriteContractObject(value, info);
+        }
+        else
+        {
+            WriteWithConverter(value, info);
+        }
+    }
+
+    private void WriteContractObject(object value, JsonTypeInfo info)
+    {
+        Enter(value);
+        _writer.WriteStartObject();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in info.Properties)
+        {
+            // [JsonIgnore] (always) leaves the property in the contract without a getter.
+            if (property.Get is not { } getter)
+            {
+                continue;
+            }
+
+            var member = ReadProperty(value, property, getter);
+            if (!ShouldWrite(value, property, member))
+            {
+                continue;
+            }
+
+            if (property.IsExtensionData)
+            {
+                // Overflow members are written beside the declared ones, as System.Text.Json does.
+                if (member is not null)
+                {
+                    WriteEntries(EntriesOf(member) ?? throw Unsupported(member.GetType(), "extension data must be a dictionary"), names);
+                }
+
+                continue;
+            }
+
+            BeginMember(property.Name, names);
+            WriteValue(member);
+            EndMember();
+        }
+
+        _writer.WriteEndObject();
+        Exit(value);
+    }
+
+    private object? ReadProperty(object value, JsonPropertyInfo property, Func<object, object?> getter)
+    {
+        try
+        {
+            return getter(value);
+        }
+        catch (Exception exception) when (exception is not ContinuationStateException)
+        {
+            throw new ContinuationJsonException(
+                _path.WithName(property.Name),
+                $"Reading property '{property.Name}' of '{TypeNames.Display(value.GetType())}' threw {exception.GetType().Name}.",
+                exception);
+        }
+    }
+
+    private bool ShouldWrite(object value, JsonPropertyInfo property, object? member)
+    {
+        if (property.ShouldSerialize is { } shouldSerialize)
+        {
+            return shouldSerialize(value, member);
+        }
+
+        // The options-wide DefaultIgnoreCondition is not exposed as ShouldSerialize, so apply it here unless the
+        // property overrides it with its own [JsonIgnore(Condition = ...)].
+        if (property.AttributeProvider?.IsDefined(typeof(JsonIgnoreAttribute), inherit: true) == true)
+        {
+            return true;
+        }
+
+        return _serializerOptions.DefaultIgnoreCondition switch
+        {
+            JsonIgnoreCondition.WhenWritingNull => member is not null,
+            JsonIgnoreCondition.WhenWritingDefault => member is not null && !member.Equals(DefaultOf(property.PropertyType)),
+            _ => true,
+        };
+    }
+
+    private static object? DefaultOf(Type type) =>
+        type.IsValueType ? DefaultValues.GetOrAdd(type, static t => Activator.CreateInstance(t)) : null;
+
+    /// <summary>
+    /// Types System.Text.Json writes with a converter rather than as an object (Uri, Version, types with
+    /// <c>[JsonConverter]</c> or a converter in the options): let the converter produce JSON, then walk that JSON
+    /// under the same policies. Types System.Text.Json refuses (Type, delegates, ...) fail here.
+    /// </summary>
+    private void WriteWithConverter(object value, JsonTypeInfo info)
+    {
+        JsonElement element;
+        try
+        {
+            element = JsonSerializer.SerializeToElement(value, info);
+        }
+        catch (Exception exception) when (exception is NotSupportedException or JsonException or InvalidOperationException or ArgumentException)
+        {
+            throw Unsupported(info.Type, exception.Message, exception);
+        }
+
+        WriteElement(element);
+    }
+}

@@ -1,0 +1,143 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+
+namespace ContinuationState.Serialization;
+
+/// <summary>Strings and object keys: the U+0000 and lone-surrogate policies, and writing long text in chunks.</summary>
+internal sealed partial class JsonCoercer
+{
+    // Longer strings are written in segments so the budget is checked as they go and the writer never asks for a
+    // buffer three times the size of the whole string up front.
+    private const int ChunkChars = 8192;
+
+    // U+0000 and every surrogate; surrogates are then checked for a partner one by one.
+    private static readonly SearchValues<char> SuspectChars = SearchValues.Create(CreateSuspectChars());
+
+    private void WriteString(string text)
+    {
+        // UTF-8 needs at least one byte per UTF-16 unit and the quotes cost two, so this fails a huge string
+        // before anything is copied or encoded.
+        var minimumBytes = text.Length + 2L;
+        if (_options.NulCharacters == NulCharacterPolicy.Strip)
+        {
+            minimumBytes -= text.AsSpan().Count('\0');
+        }
+
+        EnsureRoom(minimumBytes);
+        var clean = ApplyTextPolicies(text, keyOfCurrentObject: false);
+        if (clean.Length <= ChunkChars)
+        {
+            _writer.WriteStringValue(clean);
+            return;
+        }
+
+        var remaining = clean.AsSpan();
+        while (remaining.Length > ChunkChars)
+        {
+            // Never split a surrogate pair across segments.
+            var length = char.IsHighSurrogate(remaining[ChunkChars - 1]) ? ChunkChars - 1 : ChunkChars;
+            _writer.WriteStringValueSegment(remaining[..length], isFinalSegment: false);
+            remaining = remaining[length..];
+            CheckBudget();
+        }
+
+        _writer.WriteStringValueSegment(remaining, isFinalSegment: true);
+    }
+
+    /// <summary>
+    /// Starts member <paramref name="rawName"/> of the object being written: applies the text policies to the
+    /// name, refuses a name already used in this object, writes it, and pushes it on the path.
+    /// </summary>
+    private void BeginMember(string rawName, HashSet<string> namesSoFar)
+    {
+        EnsureRoom(rawName.Length + 3L);
+        var name = ApplyTextPolicies(rawName, keyOfCurrentObject: true);
+        if (!namesSoFar.Add(name))
+        {
+            throw new ContinuationJsonException(
+                _path.WithName(name),
+                "Two keys of this object become the same JSON key; jsonb would silently keep only one of them.");
+        }
+
+        _writer.WritePropertyName(name);
+        _path.PushName(name);
+    }
+
+    private void EndMember() => _path.Pop();
+
+    /// <summary>
+    /// Returns <paramref name="text"/> with the policies applied (the same instance when nothing needs changing)
+    /// or throws under a Reject policy. <paramref name="keyOfCurrentObject"/> says whether the text is a key of
+    /// the object at the current path, for the path in the exception.
+    /// </summary>
+    private string ApplyTextPolicies(string text, bool keyOfCurrentObject)
+    {
+        var span = text.AsSpan();
+        var index = span.IndexOfAny(SuspectChars);
+        if (index < 0)
+        {
+            return text;
+        }
+
+        StringBuilder? builder = null;
+        var copiedUpTo = 0;
+        while (index >= 0)
+        {
+            var c = span[index];
+            if (char.IsHighSurrogate(c) && index + 1 < span.Length && char.IsLowSurrogate(span[index + 1]))
+            {
+                index += 2; // a valid pair: kept as is
+            }
+            else
+            {
+                string? replacement;
+                if (c == '\0')
+                {
+                    replacement = _options.NulCharacters == NulCharacterPolicy.Strip
+                        ? string.Empty
+                        : throw TextProblem(text, keyOfCurrentObject, index, "U+0000, which PostgreSQL jsonb cannot store (NulCharacterPolicy.Reject)");
+                }
+                else
+                {
+                    replacement = _options.LoneSurrogates == LoneSurrogatePolicy.Replace
+                        ? "\uFFFD"
+                        : throw TextProblem(
+                            text,
+                            keyOfCurrentObject,
+                            index,
+                            $"an unpaired surrogate U+{(int)c:X4}, which has no UTF-8 form (LoneSurrogatePolicy.Reject)");
+                }
+
+                builder ??= new StringBuilder(text.Length);
+                builder.Append(span[copiedUpTo..index]).Append(replacement);
+                copiedUpTo = ++index;
+            }
+
+            var next = span[index..].IndexOfAny(SuspectChars);
+            index = next < 0 ? -1 : index + next;
+        }
+
+        return builder is null ? text : builder.Append(span[copiedUpTo..]).ToString();
+    }
+
+    private ContinuationJsonException TextProblem(string text, bool keyOfCurrentObject, int index, string problem)
+    {
+        var what = keyOfCurrentObject ? "An object key" : "A string";
+        var position = index.ToString(CultureInfo.InvariantCulture);
+        return new ContinuationJsonException(
+            keyOfCurrentObject ? _path.WithName(text) : _path.ToString(),
+            $"{what} contains {problem} at UTF-16 index {position}.");
+    }
+
+    private static string CreateSuspectChars()
+    {
+        var chars = new char[1 + 0x800];
+        for (var i = 0; i < 0x800; i++)
+        {
+            chars[i + 1] = (char)(0xD800 + i);
+        }
+
+        return new string(chars);
+    }
+}

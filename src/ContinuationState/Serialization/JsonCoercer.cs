@@ -1,0 +1,205 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ContinuationState.Serialization;
+
+/// <summary>
+/// Walks a CLR value and writes the JSON that <see cref="ContinuationJson"/> documents, checking depth, cycles and
+/// the byte budget as it goes. One instance serves one call (or one complex dictionary key); it is not shared.
+/// </summary>
+internal sealed partial class JsonCoercer
+{
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        // Non-ASCII text stays UTF-8 rather than \u escapes: smaller rows, the same jsonb. The output is stored,
+        // never embedded in HTML, so the HTML-sensitive characters need no escaping either.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+
+        // MaxDepth is enforced with a path by Enter; the writer's own limit (1000 by default) must never fire first.
+        MaxDepth = int.MaxValue,
+    };
+
+    private readonly Utf8JsonWriter _writer;
+    private readonly ContinuationJsonOptions _options;
+    private readonly JsonSerializerOptions _serializerOptions;
+    private readonly JsonPathBuilder _path;
+
+    // Reference-type containers on the path from the root to here: meeting one again is a cycle. Removed on the
+    // way out, so the same object in two sibling positions is fine.
+    private readonly HashSet<object> _open;
+    private readonly long _limitBytes;
+    private readonly long _availableBytes;
+    private int _depth;
+
+    private JsonCoercer(
+        Utf8JsonWriter writer,
+        ContinuationJsonOptions options,
+        JsonSerializerOptions serializerOptions,
+        JsonPathBuilder path,
+        HashSet<object> open,
+        int depth,
+        long limitBytes,
+        long availableBytes)
+    {
+        _writer = writer;
+        _options = options;
+        _serializerOptions = serializerOptions;
+        _path = path;
+        _open = open;
+        _depth = depth;
+        _limitBytes = limitBytes;
+        _availableBytes = availableBytes;
+    }
+
+    private long WrittenBytes => _writer.BytesCommitted + _writer.BytesPending;
+
+    /// <summary>Serializes one value, spending its size from <paramref name="budget"/>.</summary>
+    public static byte[] Serialize(object? value, string rootPath, ContinuationJsonOptions options, ContinuationJsonBudget budget)
+    {
+        using var buffer = new PooledBufferWriter();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            var coercer = new JsonCoercer(
+                writer,
+                options,
+                options.EffectiveSerializerOptions,
+                new JsonPathBuilder(rootPath),
+                new HashSet<object>(ReferenceEqualityComparer.Instance),
+                depth: 0,
+                budget.LimitBytes,
+                budget.Remaining);
+            coercer.WriteValue(value);
+        }
+
+        budget.Spend(buffer.WrittenCount);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private void WriteValue(object? value)
+    {
+        switch (value)
+        {
+            case null: _writer.WriteNullValue(); break;
+            case string text: WriteString(text); break;
+            case bool flag: _writer.WriteBooleanValue(flag); break;
+            case char character: WriteString(character.ToString()); break;
+            case int number: _writer.WriteNumberValue(number); break;
+            case long number: _writer.WriteNumberValue(number); break;
+            case uint number: _writer.WriteNumberValue(number); break;
+            case ulong number: _writer.WriteNumberValue(number); break;
+            case short number: _writer.WriteNumberValue(number); break;
+            case ushort number: _writer.WriteNumberValue(number); break;
+            case byte number: _writer.WriteNumberValue(number); break;
+            case sbyte number: _writer.WriteNumberValue(number); break;
+            case Int128 or UInt128 or BigInteger: WriteBigInteger((IFormattable)value); break;
+            case double number: _writer.WriteNumberValue(RequireFinite(number)); break;
+            case float number: _writer.WriteNumberValue(RequireFinite(number)); break;
+            case Half number: WriteRawNumber(FormatFloat(number)); break;
+            case Enum enumValue: WriteEnum(enumValue); break;
+            case byte[] bytes: WriteBase64(bytes); break;
+            case ReadOnlyMemory<byte> bytes: WriteBase64(bytes.Span); break;
+            case Memory<byte> bytes: WriteBase64(bytes.Span); break;
+            case ArraySegment<byte> bytes: WriteBase64(bytes); break;
+            case JsonElement element: WriteElement(element); break;
+            case JsonDocument document: WriteElement(document.RootElement); break;
+            case JsonNode node: WriteNode(node); break;
+            default:
+                if (FormatFixedString(value) is { } fixedText)
+                {
+                    // Dates, Guids, decimals: ASCII by construction, so no text policy applies.
+                    _writer.WriteStringValue(fixedText);
+                }
+                else
+                {
+                    WriteComposite(value);
+                }
+
+                break;
+        }
+
+        CheckBudget();
+    }
+
+    private void WriteComposite(object value)
+    {
+        var type = value.GetType();
+        var shape = TypeShape.Of(type);
+        switch (shape.Kind)
+        {
+            case ValueShape.Unsupported:
+                throw Unsupported(type, shape.UnsupportedReason!);
+            case ValueShape.Tuple:
+                WriteTuple((ITuple)value);
+                break;
+            case ValueShape.KeyValuePair:
+                WriteKeyValuePair(shape.Pairs!.Split(value));
+                break;
+            case ValueShape.Dictionary:
+                WriteDictionary(value, shape.Pairs!.Entries(value));
+                break;
+            case ValueShape.LegacyDictionary:
+                WriteDictionary(value, LegacyEntries((System.Collections.IDictionary)value));
+                break;
+            case ValueShape.Enumerable:
+                WriteEnumerable((System.Collections.IEnumerable)value);
+                break;
+            default:
+                WriteContractValue(value, type);
+                break;
+        }
+    }
+
+    /// <summary>Called on entering an array or object: enforces MaxDepth, the stack, and the cycle rule.</summary>
+    /// <param name="container">The CLR object being entered, or null when it cannot take part in a cycle.</param>
+    private void Enter(object? container)
+    {
+        if (_depth >= _options.MaxDepth)
+        {
+            throw new ContinuationJsonException(
+                _path.ToString(),
+                $"The value is nested more than {_options.MaxDepth} arrays or objects deep (ContinuationJsonOptions.MaxDepth).");
+        }
+
+        // A raised MaxDepth must end in this exception, not in a stack overflow that kills the process.
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            throw new ContinuationJsonException(_path.ToString(), "The value is nested too deeply for the current thread's stack.");
+        }
+
+        if (container is not null && !container.GetType().IsValueType && !_open.Add(container))
+        {
+            throw new ContinuationJsonException(
+                _path.ToString(),
+                $"The object of type '{TypeNames.Display(container.GetType())}' contains itself (a cycle); JSON can only hold trees.");
+        }
+
+        _depth++;
+    }
+
+    private void Exit(object? container)
+    {
+        _depth--;
+        if (container is not null)
+        {
+            _open.Remove(container);
+        }
+    }
+
+    /// <summary>Throws once the output has crossed the budget; called after every value and chunk.</summary>
+    private void CheckBudget() => EnsureRoom(0);
+
+    /// <summary>Throws if <paramref name="bytes"/> more bytes would cross the budget, before writing them.</summary>
+    private void EnsureRoom(long bytes)
+    {
+        if (WrittenBytes + bytes > _availableBytes)
+        {
+            throw new StateTooLargeException(_limitBytes, _path.ToString());
+        }
+    }
+
+    private ContinuationJsonException Unsupported(Type type, string reason, Exception? inner = null) =>
+        new(_path.ToString(), $"A value of type '{TypeNames.Display(type)}' cannot be stored as JSON: {reason}.", inner);
+}

@@ -1,0 +1,57 @@
+using System.Text.Json.Nodes;
+using Npgsql;
+
+namespace ContinuationState.Tests.Infrastructure;
+
+/// <summary>Realistic snapshots, conversations and direct SQL for arranging and asserting on rows.</summary>
+internal static class TestData
+{
+    public static ContinuationSnapshot Snapshot(string marker = "hello") => new(
+        Messages: new object[]
+        {
+            new { role = "user", content = marker },
+            new { role = "assistant", content = (string?)null, tool_calls = new[] { new { id = "call_1", name = "send_email" } } },
+        },
+        PendingToolCalls: new[] { new { call_id = "call_1", name = "send_email", arguments = new { to = "a@example.com" } } },
+        ToolsDict: new Dictionary<string, object> { ["send_email"] = new { requires_approval = true } },
+        ToolSchemas: new[] { new { type = "function", name = "send_email" } },
+        AgentConfig: new { agent_id = "agent-1", model = "scripted" },
+        ClientTools: null);
+
+    public static async Task<Guid> CreateConversationAsync(NpgsqlDataSource dataSource, string userId = "user-a", string? legacyId = null)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var conversation = await new ConversationsRepository(connection).CreateAsync(userId, "test", legacyId);
+        return conversation.Id;
+    }
+
+    public static string NewLegacyId() => Guid.NewGuid().ToString("N")[..24];
+
+    public static async Task<T?> ScalarAsync<T>(NpgsqlDataSource dataSource, string sql, params object[] parameters)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        var value = await command.ExecuteScalarAsync();
+        return value is null or DBNull ? default : (T)value;
+    }
+
+    public static async Task<int> ExecuteAsync(NpgsqlDataSource dataSource, string sql, params object[] parameters)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        return await command.ExecuteNonQueryAsync();
+    }
+
+    public static async Task<long> RowCountAsync(NpgsqlDataSource dataSource)
+        => await ScalarAsync<long>(dataSource, "SELECT count(*) FROM pending_tool_state");
+
+    public static JsonNode? Parse(string json) => JsonNode.Parse(json);
+}

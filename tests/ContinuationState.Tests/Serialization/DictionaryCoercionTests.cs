@@ -1,0 +1,116 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Collections.ObjectModel;
+using System.Dynamic;
+using System.Globalization;
+using ContinuationState.Serialization;
+
+namespace ContinuationState.Tests.Serialization;
+
+public class DictionaryCoercionTests
+{
+    private enum Role
+    {
+        User,
+        Assistant,
+    }
+
+    private sealed record Point(int X, int Y);
+
+    [Fact]
+    public void StringKeyedDictionary_IsWrittenAsObject()
+    {
+        JsonAssert.Coerces("""{"a":1,"b":[true]}""", new Dictionary<string, object> { ["a"] = 1, ["b"] = new[] { true } });
+    }
+
+    [Fact]
+    public void GuidKeys_AreWrittenInDFormat()
+    {
+        var id = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
+        JsonAssert.Coerces("""{"0f8fad5b-d9cb-469f-a165-70867728950e":"x"}""", new Dictionary<Guid, string> { [id] = "x" });
+    }
+
+    [Fact]
+    public void NumberKeys_AreWrittenInInvariantCulture()
+    {
+        var previous = CultureInfo.CurrentCulture;
+        CultureInfo.CurrentCulture = new CultureInfo("de-DE");
+        try
+        {
+            JsonAssert.Coerces("""{"-3":1,"42":2}""", new SortedDictionary<int, int> { [-3] = 1, [42] = 2 });
+            JsonAssert.Coerces("""{"1.5":1,"1.10":2}""", new Dictionary<object, int> { [1.5] = 1, [1.10m] = 2 });
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = previous;
+        }
+    }
+
+    [Fact]
+    public void EnumKeys_AreWrittenByName()
+    {
+        JsonAssert.Coerces("""{"User":"hi","Assistant":"hello"}""", new Dictionary<Role, string> { [Role.User] = "hi", [Role.Assistant] = "hello" });
+    }
+
+    [Fact]
+    public void DateTimeKeys_AreWrittenInRoundTripFormat()
+    {
+        var key = new DateTime(2024, 5, 6, 7, 8, 9, DateTimeKind.Utc);
+        JsonAssert.Coerces("""{"2024-05-06T07:08:09.0000000Z":1}""", new Dictionary<DateTime, int> { [key] = 1 });
+    }
+
+    [Fact]
+    public void BoolKeys_AreWrittenAsTrueAndFalse()
+    {
+        JsonAssert.Coerces("""{"true":1,"false":0}""", new Dictionary<bool, int> { [true] = 1, [false] = 0 });
+    }
+
+    [Fact]
+    public void RecordKeys_AreWrittenAsTheirCompactJsonText()
+    {
+        JsonAssert.Coerces("""{"{\"X\":1,\"Y\":2}":"p"}""", new Dictionary<Point, string> { [new Point(1, 2)] = "p" });
+    }
+
+    [Fact]
+    public void ByteArrayKeys_AreWrittenAsTheirBase64Text()
+    {
+        JsonAssert.Coerces("""{"AQI=":1}""", new Dictionary<byte[], int> { [[1, 2]] = 1 });
+    }
+
+    [Fact]
+    public void KeysThatBecomeTheSameString_AreRejectedWithThePath()
+    {
+        var value = new { counts = new Dictionary<object, int> { [1] = 1, ["1"] = 2 } };
+        var exception = JsonAssert.Rejects(value, "$.counts['1']");
+        Assert.Contains("same JSON key", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NonGenericDictionary_IsWrittenAsObject()
+    {
+        JsonAssert.Coerces("""{"k":"v"}""", new Hashtable { ["k"] = "v" });
+    }
+
+    [Fact]
+    public void ReadOnlyAndConcurrentDictionariesAndExpando_AreWrittenAsObjects()
+    {
+        dynamic expando = new ExpandoObject();
+        expando.name = "x";
+        JsonAssert.Coerces("""{"a":1}""", new ReadOnlyDictionary<string, int>(new Dictionary<string, int> { ["a"] = 1 }));
+        JsonAssert.Coerces("""{"a":1}""", new ConcurrentDictionary<string, int>(new Dictionary<string, int> { ["a"] = 1 }));
+        JsonAssert.Coerces("""{"name":"x"}""", (object)expando);
+    }
+
+    [Fact]
+    public void KeyWithOddCharacters_IsQuotedInThePath()
+    {
+        var value = new Dictionary<string, object> { ["we ird"] = new[] { double.NaN } };
+        JsonAssert.Rejects(value, "$['we ird'][0]");
+    }
+
+    [Fact]
+    public void NanKey_IsRejected()
+    {
+        JsonAssert.Rejects(new { d = new Dictionary<double, int> { [double.NaN] = 1 } }, "$.d");
+    }
+}

@@ -45,7 +45,7 @@ public sealed class ContinuationService : IContinuationService
         Guard.UserId(userId);
         ArgumentNullException.ThrowIfNull(snapshot);
 
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         var resolved = await ResolveAsync(connection, conversationId, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidConversationIdException(conversationId);
@@ -122,6 +122,36 @@ public sealed class ContinuationService : IContinuationService
     }
 
     /// <inheritdoc />
+    public async Task<bool> ReleaseClaimAsync(PendingToolState claimed, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(claimed);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var released = await new PendingToolStateRepository(connection, null, _options).ReleaseClaimAsync(claimed, ttl, cancellationToken).ConfigureAwait(false);
+        if (released)
+        {
+            Log.ClaimReleased(_logger, claimed.ConversationId.ToString());
+        }
+
+        return released;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> DeleteStateAsync(PendingToolState claimed, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(claimed);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var deleted = await new PendingToolStateRepository(connection, null, _options).DeleteStateAsync(claimed, cancellationToken).ConfigureAwait(false);
+        if (deleted)
+        {
+            Log.StateDeleted(_logger, claimed.ConversationId.ToString());
+        }
+
+        return deleted;
+    }
+
+    /// <inheritdoc />
     public async Task<bool> MarkResumingAsync(string conversationId, string userId, CancellationToken cancellationToken = default)
     {
         var flipped = await RunAsync(conversationId, userId, false, static (states, id, user, ct) => states.MarkResumingAsync(id, user, ct), cancellationToken).ConfigureAwait(false);
@@ -137,7 +167,7 @@ public sealed class ContinuationService : IContinuationService
     public async Task<int> RevertStaleResumingAsync(TimeSpan? grace = null, CancellationToken cancellationToken = default)
     {
         var effectiveGrace = grace ?? _options.StaleClaimGrace;
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         var count = await new PendingToolStateRepository(connection, null, _options).RevertStaleResumingAsync(effectiveGrace, null, cancellationToken).ConfigureAwait(false);
         if (count > 0)
@@ -151,7 +181,7 @@ public sealed class ContinuationService : IContinuationService
     /// <inheritdoc />
     public async Task<IReadOnlyList<PurgedState>> PurgeExpiredAsync(CancellationToken cancellationToken = default)
     {
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         var purged = await new PendingToolStateRepository(connection, null, _options).PurgeExpiredAsync(cancellationToken).ConfigureAwait(false);
         if (purged.Count > 0)
@@ -172,13 +202,16 @@ public sealed class ContinuationService : IContinuationService
     {
         Guard.ConversationId(conversationId);
         Guard.UserId(userId);
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         var resolved = await ResolveAsync(connection, conversationId, cancellationToken).ConfigureAwait(false);
         return resolved is { } target
             ? await operation(new PendingToolStateRepository(connection, null, _options), target.Uuid, userId, cancellationToken).ConfigureAwait(false)
             : unresolved;
     }
+
+    private Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+        => DbErrors.Translated(_dataSource.OpenConnectionAsync(cancellationToken).AsTask());
 
     private async Task<ResolvedConversation?> ResolveAsync(NpgsqlConnection connection, string conversationId, CancellationToken cancellationToken)
     {

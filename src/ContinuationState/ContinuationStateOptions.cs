@@ -30,6 +30,13 @@ public sealed class ContinuationStateOptions
     public int LegacyIdCacheSize { get; set; } = 10_000;
 
     /// <summary>
+    /// How long one statement may run before it is cancelled and surfaces as
+    /// <see cref="ContinuationStateTimeoutException"/>. Whole seconds (a fraction rounds up); null keeps the data
+    /// source's <c>Command Timeout</c> (Npgsql's default is 30 seconds).
+    /// </summary>
+    public TimeSpan? CommandTimeout { get; set; }
+
+    /// <summary>
     /// How CLR values are coerced to <c>jsonb</c>: the U+0000 and lone-surrogate policies, nesting depth, and
     /// <see cref="ContinuationJsonOptions.MaxBytes"/>, the limit on one state's JSON (default 64 MiB).
     /// </summary>

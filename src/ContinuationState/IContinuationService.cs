@@ -59,6 +59,28 @@ public interface IContinuationService
     /// <returns>True when a row was deleted.</returns>
     Task<bool> DeleteStateAsync(string conversationId, string userId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Fenced release: hands back the claim that returned <paramref name="claimed"/>, only while it is still the current
+    /// claim (not reverted as stale, re-taken, or overwritten by a new save). One round trip, whatever the id's kind.
+    /// </summary>
+    /// <param name="claimed">The state <see cref="ClaimStateAsync"/> returned.</param>
+    /// <param name="ttl">The least remaining life; <see cref="ContinuationStateOptions.DefaultTtl"/> when null.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>True when the claim was released; false when it is no longer the current claim.</returns>
+    /// <exception cref="ArgumentException"><paramref name="claimed"/> did not come from a claim.</exception>
+    Task<bool> ReleaseClaimAsync(PendingToolState claimed, TimeSpan? ttl = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Fenced delete: deletes the state after a successful resume, only while the claim that returned
+    /// <paramref name="claimed"/> is still the current one, so a worker that stalled past the grace period cannot
+    /// delete the state a later resume saved. One round trip, whatever the id's kind.
+    /// </summary>
+    /// <param name="claimed">The state <see cref="ClaimStateAsync"/> returned.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>True when the row was deleted; false when the claim is no longer the current one.</returns>
+    /// <exception cref="ArgumentException"><paramref name="claimed"/> did not come from a claim.</exception>
+    Task<bool> DeleteStateAsync(PendingToolState claimed, CancellationToken cancellationToken = default);
+
     /// <summary>Flips live pending state to resuming without returning it (DocsGPT's <c>mark_resuming</c>).</summary>
     /// <param name="conversationId">A canonical UUID or a legacy MongoDB ObjectId.</param>
     /// <param name="userId">The owner.</param>

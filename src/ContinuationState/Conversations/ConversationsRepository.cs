@@ -13,6 +13,7 @@ public sealed class ConversationsRepository
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction? _transaction;
     private readonly ConversationsSql _sql;
+    private readonly int? _commandTimeout;
 
     /// <summary>Creates a repository over an open connection.</summary>
     /// <param name="connection">An open connection.</param>
@@ -23,7 +24,9 @@ public sealed class ConversationsRepository
         ArgumentNullException.ThrowIfNull(connection);
         _connection = connection;
         _transaction = transaction;
-        _sql = QualifiedNames.For((options ?? new ContinuationStateOptions()).Schema).ConversationsSql;
+        options ??= new ContinuationStateOptions();
+        _sql = QualifiedNames.For(options.Schema).ConversationsSql;
+        _commandTimeout = CommandTimeouts.Seconds(options.CommandTimeout);
     }
 
     /// <summary>
@@ -60,10 +63,10 @@ public sealed class ConversationsRepository
             throw new ArgumentException($"Legacy id '{legacyMongoId}' is not a MongoDB ObjectId (24 hexadecimal digits).", nameof(legacyMongoId));
         }
 
-        var row = await _connection.QuerySingleAsync<ConversationRow>(Command(
+        var row = await DbErrors.Translated(_connection.QuerySingleAsync<ConversationRow>(Command(
             _sql.Insert,
             new { user_id = userId, name, legacy_mongo_id = legacyMongoId },
-            cancellationToken)).ConfigureAwait(false);
+            cancellationToken))).ConfigureAwait(false);
         return row.ToConversation();
     }
 
@@ -74,7 +77,7 @@ public sealed class ConversationsRepository
     /// <returns>The conversation, or null.</returns>
     public async Task<Conversation?> GetAsync(Guid id, string? userId = null, CancellationToken cancellationToken = default)
     {
-        var row = await _connection.QuerySingleOrDefaultAsync<ConversationRow>(Command(_sql.Get, new { id, user_id = userId }, cancellationToken)).ConfigureAwait(false);
+        var row = await DbErrors.Translated(_connection.QuerySingleOrDefaultAsync<ConversationRow>(Command(_sql.Get, new { id, user_id = userId }, cancellationToken))).ConfigureAwait(false);
         return row?.ToConversation();
     }
 
@@ -86,19 +89,19 @@ public sealed class ConversationsRepository
     public async Task<Conversation?> GetByLegacyIdAsync(string legacyMongoId, string? userId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(legacyMongoId);
-        var row = await _connection.QuerySingleOrDefaultAsync<ConversationRow>(Command(
+        var row = await DbErrors.Translated(_connection.QuerySingleOrDefaultAsync<ConversationRow>(Command(
             _sql.GetByLegacyId,
             new { legacy_mongo_id = legacyMongoId, user_id = userId },
-            cancellationToken)).ConfigureAwait(false);
+            cancellationToken))).ConfigureAwait(false);
         return row?.ToConversation();
     }
 
-    private Task<Guid?> ResolveLegacyAsync(string legacyId, string? userId, CancellationToken cancellationToken) => userId is null
+    private Task<Guid?> ResolveLegacyAsync(string legacyId, string? userId, CancellationToken cancellationToken) => DbErrors.Translated(userId is null
         ? _connection.QuerySingleOrDefaultAsync<Guid?>(Command(_sql.ResolveLegacy, new { legacy_mongo_id = legacyId }, cancellationToken))
-        : _connection.QuerySingleOrDefaultAsync<Guid?>(Command(_sql.ResolveLegacyForUser, new { legacy_mongo_id = legacyId, user_id = userId }, cancellationToken));
+        : _connection.QuerySingleOrDefaultAsync<Guid?>(Command(_sql.ResolveLegacyForUser, new { legacy_mongo_id = legacyId, user_id = userId }, cancellationToken)));
 
     private CommandDefinition Command(string sql, object parameters, CancellationToken cancellationToken)
-        => new(sql, parameters, _transaction, cancellationToken: cancellationToken);
+        => new(sql, parameters, _transaction, _commandTimeout, cancellationToken: cancellationToken);
 
     // Dapper maps columns by name; timestamptz arrives as a UTC DateTime.
 #pragma warning disable IDE1006, CA1812

@@ -23,6 +23,11 @@ internal sealed class ContinuationStateOptionsValidator : IValidateOptions<Conti
             failures.Add($"{nameof(options.StaleClaimGrace)} must be between zero and {Guard.MaxTtl.TotalDays} days (was {options.StaleClaimGrace}).");
         }
 
+        if (options.CommandTimeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromSeconds(int.MaxValue)))
+        {
+            failures.Add($"{nameof(options.CommandTimeout)} must be positive when set (was {timeout}).");
+        }
+
         if (options.LegacyIdCacheSize < 0)
         {
             failures.Add($"{nameof(options.LegacyIdCacheSize)} must not be negative (was {options.LegacyIdCacheSize}).");

@@ -46,4 +46,11 @@ public sealed class PendingToolState
 
     /// <summary>When the current claim was taken; null while pending.</summary>
     public DateTimeOffset? ResumedAt { get; init; }
+
+    /// <summary>
+    /// The fencing token of the claim that returned this state; null unless it came from a claim. Pass the state
+    /// to the fenced <c>DeleteStateAsync</c> / <c>ReleaseClaimAsync</c> overloads so they act only while this
+    /// claim is still the current one.
+    /// </summary>
+    public Guid? ClaimToken { get; init; }
 }

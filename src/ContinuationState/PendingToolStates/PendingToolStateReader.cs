@@ -22,6 +22,7 @@ internal static class PendingToolStateReader
         ExpiresAt = reader.GetFieldValue<DateTimeOffset>(offset + 10),
         Status = ParseStatus(reader.GetFieldValue<string>(offset + 11)),
         ResumedAt = reader.IsDBNull(offset + 12) ? null : reader.GetFieldValue<DateTimeOffset>(offset + 12),
+        ClaimToken = reader.IsDBNull(offset + 13) ? null : reader.GetFieldValue<Guid>(offset + 13),
     };
 
     /// <summary>

@@ -67,6 +67,10 @@ public sealed class PendingToolStateRepository
         {
             throw new ConversationNotFoundException(conversationId.ToString(), e);
         }
+        catch (Exception e) when (DbErrors.Translate(e) is { } translated)
+        {
+            throw translated;
+        }
     }
 
     /// <summary>Loads the live state: pending and not expired by the database clock.</summary>
@@ -74,9 +78,14 @@ public sealed class PendingToolStateRepository
     /// <param name="conversationId">The conversation's UUID.</param>
     /// <param name="userId">The owner; another user's state is never returned.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
-    public async Task<PendingToolState?> LoadStateAsync(Guid conversationId, string userId, CancellationToken cancellationToken = default)
+    public Task<PendingToolState?> LoadStateAsync(Guid conversationId, string userId, CancellationToken cancellationToken = default)
     {
         Guard.UserId(userId);
+        return DbErrors.Translated(LoadCoreAsync(conversationId, userId, cancellationToken));
+    }
+
+    private async Task<PendingToolState?> LoadCoreAsync(Guid conversationId, string userId, CancellationToken cancellationToken)
+    {
         var reader = await _connection.ExecuteReaderAsync(Command(_sql.Load, Key(conversationId, userId), cancellationToken)).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PendingToolStateReader.Read(reader) : null;
@@ -91,10 +100,17 @@ public sealed class PendingToolStateRepository
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The claimed state, or null when there is nothing claimable (no state, or it expired).</returns>
     /// <exception cref="ResumeInProgressException">Another resume holds the claim.</exception>
-    public async Task<PendingToolState?> ClaimStateAsync(Guid conversationId, string userId, CancellationToken cancellationToken = default)
+    public Task<PendingToolState?> ClaimStateAsync(Guid conversationId, string userId, CancellationToken cancellationToken = default)
     {
         Guard.UserId(userId);
-        var reader = await _connection.ExecuteReaderAsync(Command(_sql.Claim, Key(conversationId, userId), cancellationToken)).ConfigureAwait(false);
+        return DbErrors.Translated(ClaimCoreAsync(conversationId, userId, cancellationToken));
+    }
+
+    private async Task<PendingToolState?> ClaimCoreAsync(Guid conversationId, string userId, CancellationToken cancellationToken)
+    {
+        var parameters = Key(conversationId, userId);
+        parameters.Add("grace_seconds", _options.StaleClaimGrace.TotalSeconds);
+        var reader = await _connection.ExecuteReaderAsync(Command(_sql.Claim, parameters, cancellationToken)).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -140,6 +156,34 @@ public sealed class PendingToolStateRepository
     }
 
     /// <summary>
+    /// Hands back the claim that returned <paramref name="claimed"/>, only while it is still the current claim: a
+    /// claim that was reverted as stale, re-taken or overwritten by a new save is left alone.
+    /// </summary>
+    /// <param name="claimed">The state a claim returned (it carries the claim's token).</param>
+    /// <param name="ttl">The least remaining life; <see cref="ContinuationStateOptions.DefaultTtl"/> when null.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>True when the claim was released; false when it is no longer the current claim.</returns>
+    /// <exception cref="ArgumentException"><paramref name="claimed"/> did not come from a claim.</exception>
+    public Task<bool> ReleaseClaimAsync(PendingToolState claimed, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        var parameters = Fence(claimed);
+        parameters.Add("ttl_seconds", Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl)));
+        return ExecuteAffectsRowAsync(_sql.FencedRelease, parameters, cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes the state after a successful resume, only while the claim that returned <paramref name="claimed"/> is
+    /// still the current one: a worker that stalled past the grace period cannot delete the state a later resume
+    /// saved.
+    /// </summary>
+    /// <param name="claimed">The state a claim returned (it carries the claim's token).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>True when the row was deleted; false when the claim is no longer the current one.</returns>
+    /// <exception cref="ArgumentException"><paramref name="claimed"/> did not come from a claim.</exception>
+    public Task<bool> DeleteStateAsync(PendingToolState claimed, CancellationToken cancellationToken = default)
+        => ExecuteAffectsRowAsync(_sql.FencedDelete, Fence(claimed), cancellationToken);
+
+    /// <summary>
     /// Flips live pending state to resuming without returning it (DocsGPT's <c>mark_resuming</c>). Prefer
     /// <see cref="ClaimStateAsync"/>, which does the same and returns the state in one round trip.
     /// </summary>
@@ -150,7 +194,9 @@ public sealed class PendingToolStateRepository
     public Task<bool> MarkResumingAsync(Guid conversationId, string userId, CancellationToken cancellationToken = default)
     {
         Guard.UserId(userId);
-        return ExecuteAffectsRowAsync(_sql.MarkResuming, Key(conversationId, userId), cancellationToken);
+        var parameters = Key(conversationId, userId);
+        parameters.Add("grace_seconds", _options.StaleClaimGrace.TotalSeconds);
+        return ExecuteAffectsRowAsync(_sql.MarkResuming, parameters, cancellationToken);
     }
 
     /// <summary>
@@ -167,13 +213,16 @@ public sealed class PendingToolStateRepository
         var parameters = new DynamicParameters();
         parameters.Add("grace_seconds", Guard.NonNegative(grace ?? _options.StaleClaimGrace, nameof(grace)));
         parameters.Add("ttl_seconds", Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl)));
-        return _connection.ExecuteAsync(Command(_sql.RevertStale, parameters, cancellationToken));
+        return DbErrors.Translated(_connection.ExecuteAsync(Command(_sql.RevertStale, parameters, cancellationToken)));
     }
 
     /// <summary>Deletes every expired state, of every user.</summary>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The keys of each deleted state, so a host can revoke prompts that no longer resume anything.</returns>
-    public async Task<IReadOnlyList<PurgedState>> PurgeExpiredAsync(CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<PurgedState>> PurgeExpiredAsync(CancellationToken cancellationToken = default)
+        => DbErrors.Translated(PurgeCoreAsync(cancellationToken));
+
+    private async Task<IReadOnlyList<PurgedState>> PurgeCoreAsync(CancellationToken cancellationToken)
     {
         var purged = new List<PurgedState>();
         var reader = await _connection.ExecuteReaderAsync(Command(_sql.PurgeExpired, null, cancellationToken)).ConfigureAwait(false);
@@ -187,10 +236,26 @@ public sealed class PendingToolStateRepository
     }
 
     private async Task<bool> ExecuteAffectsRowAsync(string sql, DynamicParameters parameters, CancellationToken cancellationToken)
-        => await _connection.ExecuteAsync(Command(sql, parameters, cancellationToken)).ConfigureAwait(false) > 0;
+        => await DbErrors.Translated(_connection.ExecuteAsync(Command(sql, parameters, cancellationToken))).ConfigureAwait(false) > 0;
 
     private CommandDefinition Command(string sql, object? parameters, CancellationToken cancellationToken)
-        => new(sql, parameters, _transaction, cancellationToken: cancellationToken);
+        => new(sql, parameters, _transaction, CommandTimeouts.Seconds(_options.CommandTimeout), cancellationToken: cancellationToken);
+
+    private static DynamicParameters Fence(PendingToolState claimed)
+    {
+        ArgumentNullException.ThrowIfNull(claimed);
+        if (claimed.ClaimToken is not { } token || claimed.ResumedAt is not { } resumedAt)
+        {
+            throw new ArgumentException("The state did not come from a claim: it carries no claim token. Use the overload that takes the conversation id.", nameof(claimed));
+        }
+
+        var parameters = new DynamicParameters();
+        parameters.Add("id", claimed.Id);
+        parameters.Add("user_id", claimed.UserId);
+        parameters.Add("claim_token", token);
+        parameters.Add("resumed_at", resumedAt);
+        return parameters;
+    }
 
     private static DynamicParameters Key(Guid conversationId, string userId)
     {

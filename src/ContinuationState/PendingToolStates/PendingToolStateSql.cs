@@ -8,7 +8,7 @@ namespace ContinuationState.Internal;
 internal sealed class PendingToolStateSql
 {
     /// <summary>The column list every read returns, in the order <see cref="PendingToolStateReader"/> expects.</summary>
-    private const string Columns = "id, conversation_id, user_id, messages, pending_tool_calls, tools_dict, tool_schemas, agent_config, client_tools, created_at, expires_at, status, resumed_at";
+    private const string Columns = "id, conversation_id, user_id, messages, pending_tool_calls, tools_dict, tool_schemas, agent_config, client_tools, created_at, expires_at, status, resumed_at, claim_token";
 
     // One clock reading stamps both times, so expires_at - created_at is exactly the TTL.
     private const string SaveTemplate = """
@@ -28,7 +28,8 @@ internal sealed class PendingToolStateSql
             created_at = EXCLUDED.created_at,
             expires_at = EXCLUDED.expires_at,
             status = 'pending',
-            resumed_at = NULL
+            resumed_at = NULL,
+            claim_token = NULL
         RETURNING id, created_at, expires_at
         """;
 
@@ -42,6 +43,8 @@ internal sealed class PendingToolStateSql
     // The row is locked first, so a claim that waited behind a concurrent claim sees its committed
     // 'resuming' status and reports "in progress" rather than "nothing there". Column 0 is the status
     // before this statement; the state columns follow, null unless this statement took the claim.
+    // A claim keeps its row alive for at least the stale-claim grace: otherwise a claim taken just before
+    // expiry could be purged under the running resume (DocsGPT's purge deletes resuming rows too).
     private const string ClaimTemplate = """
         WITH target AS (
             SELECT id, status, expires_at > clock_timestamp() AS live
@@ -51,12 +54,13 @@ internal sealed class PendingToolStateSql
         ),
         claimed AS (
             UPDATE {pending_tool_state} AS p
-            SET status = 'resuming', resumed_at = clock_timestamp()
+            SET status = 'resuming', resumed_at = clock_timestamp(), claim_token = gen_random_uuid(),
+                expires_at = GREATEST(p.expires_at, clock_timestamp() + make_interval(secs => @grace_seconds))
             FROM target AS t
             WHERE p.id = t.id AND t.status = 'pending' AND t.live
             RETURNING p.id, p.conversation_id, p.user_id, p.messages, p.pending_tool_calls, p.tools_dict,
                       p.tool_schemas, p.agent_config, p.client_tools, p.created_at, p.expires_at, p.status,
-                      p.resumed_at
+                      p.resumed_at, p.claim_token
         )
         SELECT t.status, c.*
         FROM target AS t LEFT JOIN claimed AS c ON c.id = t.id
@@ -64,7 +68,8 @@ internal sealed class PendingToolStateSql
 
     private const string MarkResumingTemplate = """
         UPDATE {pending_tool_state}
-        SET status = 'resuming', resumed_at = clock_timestamp()
+        SET status = 'resuming', resumed_at = clock_timestamp(), claim_token = NULL,
+            expires_at = GREATEST(expires_at, clock_timestamp() + make_interval(secs => @grace_seconds))
         WHERE conversation_id = @conversation_id AND user_id = @user_id
           AND status = 'pending' AND expires_at > clock_timestamp()
         """;
@@ -73,9 +78,25 @@ internal sealed class PendingToolStateSql
     // GREATEST never shortens a longer TTL.
     private const string ReleaseTemplate = """
         UPDATE {pending_tool_state}
-        SET status = 'pending', resumed_at = NULL,
+        SET status = 'pending', resumed_at = NULL, claim_token = NULL,
             expires_at = GREATEST(expires_at, clock_timestamp() + make_interval(secs => @ttl_seconds))
         WHERE conversation_id = @conversation_id AND user_id = @user_id AND status = 'resuming'
+        """;
+
+    // Fenced: acts only while the caller's claim is the current one. The claim time is compared too, so a
+    // claim re-taken by a host that does not write tokens (DocsGPT's Python code) still fences out the old one.
+    private const string FencedReleaseTemplate = """
+        UPDATE {pending_tool_state}
+        SET status = 'pending', resumed_at = NULL, claim_token = NULL,
+            expires_at = GREATEST(expires_at, clock_timestamp() + make_interval(secs => @ttl_seconds))
+        WHERE id = @id AND user_id = @user_id AND status = 'resuming'
+          AND claim_token = @claim_token AND resumed_at = @resumed_at
+        """;
+
+    private const string FencedDeleteTemplate = """
+        DELETE FROM {pending_tool_state}
+        WHERE id = @id AND user_id = @user_id AND status = 'resuming'
+          AND claim_token = @claim_token AND resumed_at = @resumed_at
         """;
 
     private const string DeleteTemplate = """
@@ -87,7 +108,7 @@ internal sealed class PendingToolStateSql
     // could never be resumed again. The TTL is renewed but never shortened.
     private const string RevertStaleTemplate = """
         UPDATE {pending_tool_state}
-        SET status = 'pending', resumed_at = NULL,
+        SET status = 'pending', resumed_at = NULL, claim_token = NULL,
             expires_at = GREATEST(expires_at, clock_timestamp() + make_interval(secs => @ttl_seconds))
         WHERE status = 'resuming'
           AND (resumed_at IS NULL OR resumed_at < clock_timestamp() - make_interval(secs => @grace_seconds))
@@ -107,6 +128,8 @@ internal sealed class PendingToolStateSql
         MarkResuming = Qualify(MarkResumingTemplate, names);
         Release = Qualify(ReleaseTemplate, names);
         Delete = Qualify(DeleteTemplate, names);
+        FencedRelease = Qualify(FencedReleaseTemplate, names);
+        FencedDelete = Qualify(FencedDeleteTemplate, names);
         RevertStale = Qualify(RevertStaleTemplate, names);
         PurgeExpired = Qualify(PurgeExpiredTemplate, names);
     }
@@ -122,6 +145,10 @@ internal sealed class PendingToolStateSql
     public string Release { get; }
 
     public string Delete { get; }
+
+    public string FencedRelease { get; }
+
+    public string FencedDelete { get; }
 
     public string RevertStale { get; }
 

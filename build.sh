@@ -14,8 +14,22 @@ command="${1:-test}"
 
 case "$command" in
   test)
-    [ -n "${CONTINUATIONSTATE_TEST_CONNECTION:-}" ] || pg_start
-    dotnet test ContinuationState.sln -c Release "$@"
+    own_server=false
+    if [ -z "${CONTINUATIONSTATE_TEST_CONNECTION:-}" ]; then
+      pg_start
+      own_server=true
+    fi
+    status=0
+    dotnet test ContinuationState.sln -c Release "$@" || status=$?
+    # Second pass: the database suites again, through PgBouncer in transaction-pooling mode. Skipped for
+    # runs that pick their own tests with --filter, and when CONTINUATIONSTATE_TEST_POOLER=0.
+    case " $* " in *" --filter "*) filtered=true ;; *) filtered=false ;; esac
+    if [ "$own_server" = true ] && [ "$filtered" = false ] && [ "${CONTINUATIONSTATE_TEST_POOLER:-1}" != 0 ] && pgbouncer_start; then
+      echo "build.sh: pooler pass (database tests through PgBouncer)" >&2
+      dotnet test tests/ContinuationState.Tests -c Release --no-build "$@" \
+        --filter "Category!=NoPooler&FullyQualifiedName!~Serialization" || status=$?
+    fi
+    exit "$status"
     ;;
   demo)
     if [ -z "${CONTINUATIONSTATE_CONNECTION:-}" ]; then

@@ -40,6 +40,9 @@ pg_as_owner() {
 }
 
 pg_stop() {
+  if [ -n "${PG_TMP_DIR:-}" ] && [ -f "$PG_TMP_DIR/pgbouncer.pid" ]; then
+    kill "$(cat "$PG_TMP_DIR/pgbouncer.pid")" 2>/dev/null || true
+  fi
   if [ -n "${PG_TMP_DIR:-}" ] && [ -d "$PG_TMP_DIR" ]; then
     pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_TMP_DIR/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$PG_TMP_DIR"
@@ -61,5 +64,52 @@ pg_start() {
     -o "-p $PG_PORT -k $PG_TMP_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
     start >/dev/null || { cat "$PG_TMP_DIR/server.log" >&2; return 1; }
   export CONTINUATIONSTATE_TEST_CONNECTION="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres"
+  # Fault tests restart this server; they need to know where it lives.
+  export CONTINUATIONSTATE_TEST_PGBIN="$PG_BIN" CONTINUATIONSTATE_TEST_PGDATA="$PG_TMP_DIR/data"
   echo "build.sh: throwaway PostgreSQL on 127.0.0.1:$PG_PORT ($PG_TMP_DIR)" >&2
+}
+
+# PgBouncer in transaction-pooling mode in front of the throwaway server, for the pooler test pass.
+# Exports CONTINUATIONSTATE_TEST_POOLER_CONNECTION. Installs Debian's pgbouncer when it is missing.
+pgbouncer_start() {
+  if ! command -v pgbouncer >/dev/null && [ ! -x /usr/sbin/pgbouncer ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "build.sh: pgbouncer is missing and we are not root; skipping the pooler pass" >&2
+      return 1
+    fi
+    echo "build.sh: installing Debian's pgbouncer package" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >&2 || return 1
+    # The package starts a service of its own on 6432; ours runs on a free port.
+  fi
+  local bouncer port
+  bouncer=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+  port=$(pg_free_port) || return 1
+  cat >"$PG_TMP_DIR/pgbouncer.ini" <<INI
+[databases]
+* = host=127.0.0.1 port=$PG_PORT
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = trust
+auth_file = $PG_TMP_DIR/userlist.txt
+pool_mode = transaction
+max_client_conn = 1000
+default_pool_size = 40
+max_db_connections = 60
+server_reset_query =
+logfile = $PG_TMP_DIR/pgbouncer.log
+pidfile = $PG_TMP_DIR/pgbouncer.pid
+INI
+  echo '"postgres" ""' >"$PG_TMP_DIR/userlist.txt"
+  [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$PG_TMP_DIR/pgbouncer.ini" "$PG_TMP_DIR/userlist.txt"
+  pg_as_owner "$bouncer" -d "$PG_TMP_DIR/pgbouncer.ini" >/dev/null 2>&1 || { cat "$PG_TMP_DIR/pgbouncer.log" >&2; return 1; }
+  local i
+  for i in $(seq 1 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+  done
+  export CONTINUATIONSTATE_TEST_POOLER_CONNECTION="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+  echo "build.sh: PgBouncer (transaction pooling) on 127.0.0.1:$port" >&2
 }

@@ -13,12 +13,17 @@ public sealed class DatabaseFixture : IAsyncLifetime
 
     public NpgsqlDataSource DataSource => _dataSource ?? throw new InvalidOperationException("Fixture not initialized.");
 
+    /// <summary>Where the tests' operations connect (through PgBouncer in the pooler pass).</summary>
     public string ConnectionString { get; private set; } = "";
+
+    /// <summary>Straight to the server, for what a pooler cannot carry (startup options such as statement_timeout).</summary>
+    public string DirectConnectionString { get; private set; } = "";
 
     public async Task InitializeAsync()
     {
         _database = await TestDatabases.CreateMigratedAsync();
-        ConnectionString = TestServer.ForDatabase(await TestServer.GetAdminConnectionStringAsync(), _database);
+        ConnectionString = await TestServer.DataConnectionStringAsync(_database);
+        DirectConnectionString = TestServer.ForDatabase(await TestServer.GetAdminConnectionStringAsync(), _database);
         _dataSource = NpgsqlDataSource.Create(ConnectionString);
     }
 

@@ -13,7 +13,7 @@ public sealed class MigrationTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await TestDatabases.CreateEmptyAsync();
-        _dataSource = NpgsqlDataSource.Create(TestServer.ForDatabase(await TestServer.GetAdminConnectionStringAsync(), _database));
+        _dataSource = NpgsqlDataSource.Create(await TestServer.DataConnectionStringAsync(_database));
     }
 
     public async Task DisposeAsync()

@@ -12,7 +12,8 @@ public sealed class TimeoutTests(DatabaseFixture db) : IClassFixture<DatabaseFix
     {
         var conversation = (await TestData.CreateConversationAsync(db.DataSource)).ToString();
         await db.CreateService().SaveStateAsync(conversation, "user-a", TestData.Snapshot());
-        var builder = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Options = "-c statement_timeout=200" };
+        // Startup options do not pass through PgBouncer, so this one goes straight to the server.
+        var builder = new NpgsqlConnectionStringBuilder(db.DirectConnectionString) { Options = "-c statement_timeout=200" };
         await using var timedSource = NpgsqlDataSource.Create(builder.ConnectionString);
         var service = new ContinuationService(timedSource, Options.Create(new ContinuationStateOptions()));
 

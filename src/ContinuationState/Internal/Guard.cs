@@ -9,9 +9,6 @@ internal static class Guard
     /// </summary>
     public const int MaxUserIdLength = 512;
 
-    /// <summary>Ids longer than this cannot be a UUID or an ObjectId; refuse before any work.</summary>
-    public const int MaxConversationIdLength = 256;
-
     /// <summary>A TTL longer than this is a unit mistake (milliseconds passed as seconds, say).</summary>
     public static readonly TimeSpan MaxTtl = TimeSpan.FromDays(365);
 

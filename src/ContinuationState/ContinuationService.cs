@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ContinuationState.Internal;
@@ -12,7 +13,8 @@ namespace ContinuationState;
 /// <summary>
 /// The facade hosts call: resolves the conversation id through <see cref="ConversationsRepository"/> (remembering
 /// legacy ids it has seen), then runs one statement of <see cref="PendingToolStateRepository"/> on a connection
-/// from the data source. A UUID, or a legacy id seen before, costs one round trip per operation.
+/// from the data source. A UUID, or a legacy id seen before, costs one round trip per operation. Each operation
+/// is traced and counted (see <see cref="ContinuationStateInstrumentation"/>).
 /// </summary>
 public sealed class ContinuationService : IContinuationService
 {
@@ -44,28 +46,44 @@ public sealed class ContinuationService : IContinuationService
         Guard.ConversationId(conversationId);
         Guard.UserId(userId);
         ArgumentNullException.ThrowIfNull(snapshot);
-
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        var resolved = await ResolveAsync(connection, conversationId, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidConversationIdException(conversationId);
-        var states = new PendingToolStateRepository(connection, null, _options);
+        var ttlSeconds = Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl));
+        var reference = ConversationReference.Parse(conversationId);
+        using var operation = Operation.Start("save", reference.Kind, Telemetry.Saves);
         try
         {
-            await states.SaveStateAsync(resolved.Uuid, userId, snapshot, ttl, cancellationToken).ConfigureAwait(false);
+            // Serialized before a connection is taken: a value jsonb cannot hold costs no round trip.
+            var payload = SnapshotParameters.Serialize(snapshot, _options.Json);
+            Telemetry.StateSize.Record(payload.TotalBytes);
+
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            var resolved = await ResolveAsync(connection, reference, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidConversationIdException(conversationId);
+            var states = new PendingToolStateRepository(connection, null, _options);
+            try
+            {
+                await states.SaveSerializedAsync(resolved.Uuid, userId, payload, ttlSeconds, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConversationNotFoundException e) when (resolved.FromCache)
+            {
+                // The cached conversation was deleted; its legacy id may now name another (or none).
+                _legacyIds.Evict(conversationId);
+                Log.LegacyIdEvicted(_logger, conversationId);
+                var fresh = await ResolveAsync(connection, reference, cancellationToken).ConfigureAwait(false)
+                    ?? throw new ConversationNotFoundException(conversationId, e);
+                await states.SaveSerializedAsync(fresh.Uuid, userId, payload, ttlSeconds, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConversationNotFoundException e)
+            {
+                throw new ConversationNotFoundException(conversationId, e.InnerException);
+            }
+
+            operation.Complete("saved");
         }
-        catch (ConversationNotFoundException e) when (resolved.FromCache)
+        catch (Exception e)
         {
-            // The cached conversation was deleted; its legacy id may now name another (or none).
-            _legacyIds.Evict(conversationId);
-            Log.LegacyIdEvicted(_logger, conversationId);
-            var fresh = await ResolveAsync(connection, conversationId, cancellationToken).ConfigureAwait(false)
-                ?? throw new ConversationNotFoundException(conversationId, e);
-            await states.SaveStateAsync(fresh.Uuid, userId, snapshot, ttl, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ConversationNotFoundException e)
-        {
-            throw new ConversationNotFoundException(conversationId, e.InnerException);
+            operation.Fail(e);
+            throw;
         }
 
         Log.StateSaved(_logger, conversationId, CountOf(snapshot.PendingToolCalls));
@@ -74,14 +92,28 @@ public sealed class ContinuationService : IContinuationService
 
     /// <inheritdoc />
     public Task<PendingToolState?> LoadStateAsync(string conversationId, string userId, CancellationToken cancellationToken = default)
-        => RunAsync(conversationId, userId, default(PendingToolState), static (states, id, user, ct) => states.LoadStateAsync(id, user, ct), cancellationToken);
+        => RunAsync(
+            "load",
+            Telemetry.Loads,
+            conversationId,
+            userId,
+            static (states, id, user, ct) => states.LoadStateAsync(id, user, ct),
+            static state => state is null ? "miss" : "hit",
+            cancellationToken);
 
     /// <inheritdoc />
     public async Task<PendingToolState?> ClaimStateAsync(string conversationId, string userId, CancellationToken cancellationToken = default)
     {
         try
         {
-            var claimed = await RunAsync(conversationId, userId, default(PendingToolState), static (states, id, user, ct) => states.ClaimStateAsync(id, user, ct), cancellationToken).ConfigureAwait(false);
+            var claimed = await RunAsync(
+                "claim",
+                Telemetry.Claims,
+                conversationId,
+                userId,
+                static (states, id, user, ct) => states.ClaimStateAsync(id, user, ct),
+                static state => state is null ? "none" : "won",
+                cancellationToken).ConfigureAwait(false);
             if (claimed is not null)
             {
                 Log.StateClaimed(_logger, conversationId);
@@ -99,8 +131,15 @@ public sealed class ContinuationService : IContinuationService
     /// <inheritdoc />
     public async Task<bool> ReleaseClaimAsync(string conversationId, string userId, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
-        var ttlSeconds = Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl));
-        var released = await RunAsync(conversationId, userId, false, (states, id, user, ct) => states.ReleaseClaimAsync(id, user, TimeSpan.FromSeconds(ttlSeconds), ct), cancellationToken).ConfigureAwait(false);
+        var effectiveTtl = TimeSpan.FromSeconds(Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl)));
+        var released = await RunAsync(
+            "release",
+            Telemetry.Releases,
+            conversationId,
+            userId,
+            (states, id, user, ct) => states.ReleaseClaimAsync(id, user, effectiveTtl, ct),
+            static done => done ? "released" : "none",
+            cancellationToken).ConfigureAwait(false);
         if (released)
         {
             Log.ClaimReleased(_logger, conversationId);
@@ -112,7 +151,14 @@ public sealed class ContinuationService : IContinuationService
     /// <inheritdoc />
     public async Task<bool> DeleteStateAsync(string conversationId, string userId, CancellationToken cancellationToken = default)
     {
-        var deleted = await RunAsync(conversationId, userId, false, static (states, id, user, ct) => states.DeleteStateAsync(id, user, ct), cancellationToken).ConfigureAwait(false);
+        var deleted = await RunAsync(
+            "delete",
+            Telemetry.Deletes,
+            conversationId,
+            userId,
+            static (states, id, user, ct) => states.DeleteStateAsync(id, user, ct),
+            static done => done ? "deleted" : "none",
+            cancellationToken).ConfigureAwait(false);
         if (deleted)
         {
             Log.StateDeleted(_logger, conversationId);
@@ -125,9 +171,12 @@ public sealed class ContinuationService : IContinuationService
     public async Task<bool> ReleaseClaimAsync(PendingToolState claimed, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(claimed);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        var released = await new PendingToolStateRepository(connection, null, _options).ReleaseClaimAsync(claimed, ttl, cancellationToken).ConfigureAwait(false);
+        var released = await RunOnStateAsync(
+            "release",
+            Telemetry.Releases,
+            states => states.ReleaseClaimAsync(claimed, ttl, cancellationToken),
+            static done => done ? "released" : "fenced_out",
+            cancellationToken).ConfigureAwait(false);
         if (released)
         {
             Log.ClaimReleased(_logger, claimed.ConversationId.ToString());
@@ -140,9 +189,12 @@ public sealed class ContinuationService : IContinuationService
     public async Task<bool> DeleteStateAsync(PendingToolState claimed, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(claimed);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        var deleted = await new PendingToolStateRepository(connection, null, _options).DeleteStateAsync(claimed, cancellationToken).ConfigureAwait(false);
+        var deleted = await RunOnStateAsync(
+            "delete",
+            Telemetry.Deletes,
+            states => states.DeleteStateAsync(claimed, cancellationToken),
+            static done => done ? "deleted" : "fenced_out",
+            cancellationToken).ConfigureAwait(false);
         if (deleted)
         {
             Log.StateDeleted(_logger, claimed.ConversationId.ToString());
@@ -154,7 +206,14 @@ public sealed class ContinuationService : IContinuationService
     /// <inheritdoc />
     public async Task<bool> MarkResumingAsync(string conversationId, string userId, CancellationToken cancellationToken = default)
     {
-        var flipped = await RunAsync(conversationId, userId, false, static (states, id, user, ct) => states.MarkResumingAsync(id, user, ct), cancellationToken).ConfigureAwait(false);
+        var flipped = await RunAsync(
+            "mark_resuming",
+            Telemetry.Marks,
+            conversationId,
+            userId,
+            static (states, id, user, ct) => states.MarkResumingAsync(id, user, ct),
+            static done => done ? "marked" : "none",
+            cancellationToken).ConfigureAwait(false);
         if (flipped)
         {
             Log.MarkedResuming(_logger, conversationId);
@@ -167,9 +226,13 @@ public sealed class ContinuationService : IContinuationService
     public async Task<int> RevertStaleResumingAsync(TimeSpan? grace = null, CancellationToken cancellationToken = default)
     {
         var effectiveGrace = grace ?? _options.StaleClaimGrace;
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        var count = await new PendingToolStateRepository(connection, null, _options).RevertStaleResumingAsync(effectiveGrace, null, cancellationToken).ConfigureAwait(false);
+        var count = await RunOnStateAsync(
+            "revert_stale",
+            Telemetry.Reverted,
+            states => states.RevertStaleResumingAsync(effectiveGrace, null, cancellationToken),
+            static n => "reverted",
+            cancellationToken,
+            static n => n).ConfigureAwait(false);
         if (count > 0)
         {
             Log.StaleClaimsReverted(_logger, count, effectiveGrace);
@@ -181,9 +244,13 @@ public sealed class ContinuationService : IContinuationService
     /// <inheritdoc />
     public async Task<IReadOnlyList<PurgedState>> PurgeExpiredAsync(CancellationToken cancellationToken = default)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        var purged = await new PendingToolStateRepository(connection, null, _options).PurgeExpiredAsync(cancellationToken).ConfigureAwait(false);
+        var purged = await RunOnStateAsync(
+            "purge",
+            Telemetry.Purged,
+            states => states.PurgeExpiredAsync(cancellationToken),
+            static rows => "purged",
+            cancellationToken,
+            static rows => rows.Count).ConfigureAwait(false);
         if (purged.Count > 0)
         {
             Log.ExpiredStatePurged(_logger, purged.Count);
@@ -192,44 +259,92 @@ public sealed class ContinuationService : IContinuationService
         return purged;
     }
 
-    /// <summary>Resolves the id and runs one repository call; an unresolvable id answers <paramref name="unresolved"/>.</summary>
+    /// <summary>Resolves the id and runs one repository call, traced; an unresolvable id answers default without a query.</summary>
     private async Task<T> RunAsync<T>(
+        string name,
+        Counter<long> counter,
         string conversationId,
         string userId,
-        T unresolved,
-        Func<PendingToolStateRepository, Guid, string, CancellationToken, Task<T>> operation,
+        Func<PendingToolStateRepository, Guid, string, CancellationToken, Task<T>> run,
+        Func<T, string> outcomeOf,
         CancellationToken cancellationToken)
     {
         Guard.ConversationId(conversationId);
         Guard.UserId(userId);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        var resolved = await ResolveAsync(connection, conversationId, cancellationToken).ConfigureAwait(false);
-        return resolved is { } target
-            ? await operation(new PendingToolStateRepository(connection, null, _options), target.Uuid, userId, cancellationToken).ConfigureAwait(false)
-            : unresolved;
+        var reference = ConversationReference.Parse(conversationId);
+        using var operation = Operation.Start(name, reference.Kind, counter);
+        try
+        {
+            T result = default!;
+            if (reference.Kind != ConversationIdKind.Invalid)
+            {
+                var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+                await using var connectionScope = connection.ConfigureAwait(false);
+                if (await ResolveAsync(connection, reference, cancellationToken).ConfigureAwait(false) is { } target)
+                {
+                    result = await run(new PendingToolStateRepository(connection, null, _options), target.Uuid, userId, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            operation.Complete(outcomeOf(result));
+            return result;
+        }
+        catch (ResumeInProgressException)
+        {
+            operation.Complete("in_progress");
+            throw;
+        }
+        catch (Exception e)
+        {
+            operation.Fail(e);
+            throw;
+        }
+    }
+
+    /// <summary>Runs one repository call that needs no id resolution, traced.</summary>
+    private async Task<T> RunOnStateAsync<T>(
+        string name,
+        Counter<long> counter,
+        Func<PendingToolStateRepository, Task<T>> run,
+        Func<T, string> outcomeOf,
+        CancellationToken cancellationToken,
+        Func<T, long>? countOf = null)
+    {
+        using var operation = Operation.Start(name, null, counter);
+        try
+        {
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            var result = await run(new PendingToolStateRepository(connection, null, _options)).ConfigureAwait(false);
+            operation.Complete(outcomeOf(result), countOf?.Invoke(result) ?? 1);
+            return result;
+        }
+        catch (Exception e)
+        {
+            operation.Fail(e);
+            throw;
+        }
     }
 
     private Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
         => DbErrors.Translated(_dataSource.OpenConnectionAsync(cancellationToken).AsTask());
 
-    private async Task<ResolvedConversation?> ResolveAsync(NpgsqlConnection connection, string conversationId, CancellationToken cancellationToken)
+    private async Task<ResolvedConversation?> ResolveAsync(NpgsqlConnection connection, ConversationReference reference, CancellationToken cancellationToken)
     {
-        var reference = ConversationReference.Parse(conversationId);
         switch (reference.Kind)
         {
             case ConversationIdKind.Uuid:
                 return new ResolvedConversation(reference.Uuid, FromCache: false);
-            case ConversationIdKind.Legacy when _legacyIds.TryGet(conversationId, out var cached):
+            case ConversationIdKind.Legacy when _legacyIds.TryGet(reference.Raw, out var cached):
                 return new ResolvedConversation(cached, FromCache: true);
             case ConversationIdKind.Legacy:
-                var uuid = await new ConversationsRepository(connection, null, _options).ResolveAsync(conversationId, null, cancellationToken).ConfigureAwait(false);
+                var uuid = await new ConversationsRepository(connection, null, _options).ResolveAsync(reference.Raw, null, cancellationToken).ConfigureAwait(false);
                 if (uuid is not { } found)
                 {
                     return null;
                 }
 
-                _legacyIds.Set(conversationId, found);
+                _legacyIds.Set(reference.Raw, found);
                 return new ResolvedConversation(found, FromCache: false);
             default:
                 return null;

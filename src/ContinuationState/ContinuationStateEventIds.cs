@@ -30,6 +30,15 @@ public static class ContinuationStateEventIds
     /// <summary>A cached legacy id pointed at a deleted conversation and was resolved again.</summary>
     public const int LegacyIdEvicted = 1009;
 
+    /// <summary>A maintenance tick failed (database outage, say); the next tick tries again.</summary>
+    public const int MaintenanceTickFailed = 1010;
+
+    /// <summary>An <see cref="IContinuationStateEvents"/> handler threw; its keys are offered again next tick.</summary>
+    public const int PurgeHandlerFailed = 1011;
+
+    /// <summary>Purged keys that handlers kept refusing were dropped past the redelivery limit.</summary>
+    public const int PurgedKeysDropped = 1012;
+
     /// <summary>A migration was applied.</summary>
     public const int MigrationApplied = 2001;
 

@@ -48,12 +48,18 @@ public sealed class PendingToolStateRepository
     /// <exception cref="ConversationNotFoundException">No conversation has that id.</exception>
     /// <exception cref="ContinuationJsonException">A value cannot be stored as jsonb; nothing was sent.</exception>
     /// <exception cref="StateTooLargeException">The state's JSON exceeds the limit; nothing was sent.</exception>
-    public async Task<SavedState> SaveStateAsync(Guid conversationId, string userId, ContinuationSnapshot snapshot, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    public Task<SavedState> SaveStateAsync(Guid conversationId, string userId, ContinuationSnapshot snapshot, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
         Guard.UserId(userId);
         ArgumentNullException.ThrowIfNull(snapshot);
         var ttlSeconds = Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl));
-        var parameters = SnapshotParameters.Serialize(snapshot, _options.Json);
+        return SaveSerializedAsync(conversationId, userId, SnapshotParameters.Serialize(snapshot, _options.Json), ttlSeconds, cancellationToken);
+    }
+
+    /// <summary>Saves an already serialized snapshot (the service serializes before it takes a connection).</summary>
+    internal async Task<SavedState> SaveSerializedAsync(Guid conversationId, string userId, SnapshotParameters snapshot, double ttlSeconds, CancellationToken cancellationToken)
+    {
+        var parameters = snapshot.ToParameters();
         parameters.Add("conversation_id", conversationId);
         parameters.Add("user_id", userId);
         parameters.Add("ttl_seconds", ttlSeconds);
@@ -220,12 +226,27 @@ public sealed class PendingToolStateRepository
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The keys of each deleted state, so a host can revoke prompts that no longer resume anything.</returns>
     public Task<IReadOnlyList<PurgedState>> PurgeExpiredAsync(CancellationToken cancellationToken = default)
-        => DbErrors.Translated(PurgeCoreAsync(cancellationToken));
+        => DbErrors.Translated(PurgeCoreAsync(_sql.PurgeExpired, null, cancellationToken));
 
-    private async Task<IReadOnlyList<PurgedState>> PurgeCoreAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes at most <paramref name="batchSize"/> expired states in one short statement. Rows another purger has
+    /// locked are skipped, so replicas purging at once never block each other or delete a row twice.
+    /// </summary>
+    /// <param name="batchSize">The most rows to delete.</param>
+    /// <param name="cancellationToken">Cancels the operation; a cancelled batch deletes nothing.</param>
+    /// <returns>The keys of each deleted state; fewer than <paramref name="batchSize"/> means the backlog is drained.</returns>
+    public Task<IReadOnlyList<PurgedState>> PurgeExpiredBatchAsync(int batchSize, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        var parameters = new DynamicParameters();
+        parameters.Add("batch_size", batchSize);
+        return DbErrors.Translated(PurgeCoreAsync(_sql.PurgeExpiredBatch, parameters, cancellationToken));
+    }
+
+    private async Task<IReadOnlyList<PurgedState>> PurgeCoreAsync(string sql, DynamicParameters? parameters, CancellationToken cancellationToken)
     {
         var purged = new List<PurgedState>();
-        var reader = await _connection.ExecuteReaderAsync(Command(_sql.PurgeExpired, null, cancellationToken)).ConfigureAwait(false);
+        var reader = await _connection.ExecuteReaderAsync(Command(sql, parameters, cancellationToken)).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {

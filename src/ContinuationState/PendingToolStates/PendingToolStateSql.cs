@@ -120,6 +120,22 @@ internal sealed class PendingToolStateSql
         RETURNING conversation_id, user_id, agent_config
         """;
 
+    // One bounded batch: the rows are locked with SKIP LOCKED, so replicas purging at once take disjoint batches
+    // and never wait on each other, and each batch is one short statement, never a long lock.
+    private const string PurgeExpiredBatchTemplate = """
+        WITH doomed AS (
+            SELECT id FROM {pending_tool_state}
+            WHERE expires_at <= clock_timestamp()
+            ORDER BY expires_at
+            LIMIT @batch_size
+            FOR UPDATE SKIP LOCKED
+        )
+        DELETE FROM {pending_tool_state} AS p
+        USING doomed AS d
+        WHERE p.id = d.id
+        RETURNING p.conversation_id, p.user_id, p.agent_config
+        """;
+
     public PendingToolStateSql(QualifiedNames names)
     {
         Save = Qualify(SaveTemplate, names);
@@ -132,6 +148,7 @@ internal sealed class PendingToolStateSql
         FencedDelete = Qualify(FencedDeleteTemplate, names);
         RevertStale = Qualify(RevertStaleTemplate, names);
         PurgeExpired = Qualify(PurgeExpiredTemplate, names);
+        PurgeExpiredBatch = Qualify(PurgeExpiredBatchTemplate, names);
     }
 
     public string Save { get; }
@@ -153,6 +170,8 @@ internal sealed class PendingToolStateSql
     public string RevertStale { get; }
 
     public string PurgeExpired { get; }
+
+    public string PurgeExpiredBatch { get; }
 
     private static string Qualify(string template, QualifiedNames names) => template
         .Replace("{columns}", Columns, StringComparison.Ordinal)

@@ -4,12 +4,19 @@ using Dapper;
 namespace ContinuationState.Internal;
 
 /// <summary>
-/// Serializes a snapshot's parts into jsonb parameters. Every part is serialized, and checked against one
-/// byte budget, before anything is sent: a bad value never leaves a half-written row.
+/// A snapshot's parts serialized to jsonb. Every part is serialized, and checked against one byte budget, before
+/// anything is sent: a bad value never leaves a half-written row.
 /// </summary>
-internal static class SnapshotParameters
+internal sealed class SnapshotParameters
 {
-    public static DynamicParameters Serialize(ContinuationSnapshot snapshot, ContinuationJsonOptions options)
+    private readonly byte[] _messages;
+    private readonly byte[] _pendingToolCalls;
+    private readonly byte[] _toolsDict;
+    private readonly byte[] _toolSchemas;
+    private readonly byte[] _agentConfig;
+    private readonly byte[]? _clientTools;
+
+    private SnapshotParameters(ContinuationSnapshot snapshot, ContinuationJsonOptions options)
     {
         Required(snapshot.Messages, nameof(snapshot.Messages));
         Required(snapshot.PendingToolCalls, nameof(snapshot.PendingToolCalls));
@@ -18,18 +25,32 @@ internal static class SnapshotParameters
         Required(snapshot.AgentConfig, nameof(snapshot.AgentConfig));
 
         var budget = new ContinuationJsonBudget(options.MaxBytes);
-        var parameters = new DynamicParameters();
-        parameters.Add("messages", Column(snapshot.Messages, "$.messages", options, budget));
-        parameters.Add("pending_tool_calls", Column(snapshot.PendingToolCalls, "$.pending_tool_calls", options, budget));
-        parameters.Add("tools_dict", Column(snapshot.ToolsDict, "$.tools_dict", options, budget));
-        parameters.Add("tool_schemas", Column(snapshot.ToolSchemas, "$.tool_schemas", options, budget));
-        parameters.Add("agent_config", Column(snapshot.AgentConfig, "$.agent_config", options, budget));
-        parameters.Add("client_tools", snapshot.ClientTools is null ? new JsonbParameter(null) : Column(snapshot.ClientTools, "$.client_tools", options, budget));
-        return parameters;
+        _messages = ContinuationJson.SerializeColumn(snapshot.Messages, "$.messages", options, budget);
+        _pendingToolCalls = ContinuationJson.SerializeColumn(snapshot.PendingToolCalls, "$.pending_tool_calls", options, budget);
+        _toolsDict = ContinuationJson.SerializeColumn(snapshot.ToolsDict, "$.tools_dict", options, budget);
+        _toolSchemas = ContinuationJson.SerializeColumn(snapshot.ToolSchemas, "$.tool_schemas", options, budget);
+        _agentConfig = ContinuationJson.SerializeColumn(snapshot.AgentConfig, "$.agent_config", options, budget);
+        _clientTools = snapshot.ClientTools is null ? null : ContinuationJson.SerializeColumn(snapshot.ClientTools, "$.client_tools", options, budget);
+        TotalBytes = options.MaxBytes - budget.Remaining;
     }
 
-    private static JsonbParameter Column(object? value, string path, ContinuationJsonOptions options, ContinuationJsonBudget budget)
-        => new(ContinuationJson.SerializeColumn(value, path, options, budget));
+    /// <summary>The JSON size of all parts together.</summary>
+    public long TotalBytes { get; }
+
+    public static SnapshotParameters Serialize(ContinuationSnapshot snapshot, ContinuationJsonOptions options) => new(snapshot, options);
+
+    /// <summary>A fresh parameter set (Dapper parameter bags are not reused across commands).</summary>
+    public DynamicParameters ToParameters()
+    {
+        var parameters = new DynamicParameters();
+        parameters.Add("messages", new JsonbParameter(_messages));
+        parameters.Add("pending_tool_calls", new JsonbParameter(_pendingToolCalls));
+        parameters.Add("tools_dict", new JsonbParameter(_toolsDict));
+        parameters.Add("tool_schemas", new JsonbParameter(_toolSchemas));
+        parameters.Add("agent_config", new JsonbParameter(_agentConfig));
+        parameters.Add("client_tools", new JsonbParameter(_clientTools));
+        return parameters;
+    }
 
     // The columns are NOT NULL; a missing part is a caller's bug, named here rather than stored as JSON null.
     private static void Required(object? part, string name)

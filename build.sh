@@ -36,7 +36,11 @@ case "$command" in
       pg_start
       export CONTINUATIONSTATE_CONNECTION="$CONTINUATIONSTATE_TEST_CONNECTION"
     fi
-    dotnet run -c Release --project samples/AgentHost -- "$@"
+    # The scripted client builds the host too (a project reference), then runs it as a child process.
+    echo "build.sh: building the sample host and its scripted client" >&2
+    build_log=$(dotnet build -c Release samples/AgentHost.Demo --nologo -v quiet 2>&1) || { echo "$build_log" >&2; exit 1; }
+    dotnet samples/AgentHost.Demo/bin/Release/net10.0/AgentHost.Demo.dll \
+      --host samples/AgentHost/bin/Release/net10.0/AgentHost.dll --log-dir artifacts/demo "$@"
     ;;
   bench)
     if [ -z "${CONTINUATIONSTATE_CONNECTION:-}" ]; then

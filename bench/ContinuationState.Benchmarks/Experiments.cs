@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using ContinuationState.Serialization;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace ContinuationState.Benchmarks;
+
+/// <summary>
+/// Side-by-side runs that price a change to the library before anyone makes it: a raw baseline with one knob
+/// turned (sequential access, prepared statements, JSON parsing) against the plain baseline, the library on an
+/// auto-preparing data source against the library on the default one, and the in-memory cost of coercion.
+/// </summary>
+internal static class Experiments
+{
+    private static readonly Dictionary<string, Side> Sides = new(StringComparer.Ordinal);
+
+    public static async Task<IReadOnlyList<Row>> RunAsync(
+        int size,
+        Payload payload,
+        NpgsqlDataSource dataSource,
+        string connectionString,
+        LibrarySql sql,
+        BenchContext context,
+        MeasureSettings settings,
+        Side library,
+        Side raw,
+        string schema)
+    {
+        var measurement = new Measurement(context, settings);
+        var rows = new List<Row>();
+
+        async Task CompareAsync(Operation op, Side ours, Side theirs, string oursLabel, string theirsLabel)
+        {
+            ours.Client.Use(payload);
+            theirs.Client.Use(payload);
+            var cell = await measurement.SequentialAsync(op, ours, theirs);
+            var row = new Row($"{op.Name}: {oursLabel} vs {theirsLabel}", "uuid", "json_element", 1, size, payload.ActualBytes, op.RoundTrips, cell, oursLabel, theirsLabel);
+            rows.Add(row);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  experiment {row.BaseOp,-44} {Payload.Label(size),6}  {cell.Library.OpsPerSec,9:0.0}/s vs {cell.Raw.OpsPerSec,9:0.0}/s  ratio {row.Ratio:0.00}  p50 {cell.Library.P50Ms:0.00} vs {cell.Raw.P50Ms:0.00} ms  alloc {cell.Library.AllocBytesPerOp / 1024:0.0} vs {cell.Raw.AllocBytesPerOp / 1024:0.0} KB"));
+        }
+
+        async Task<Side> SideAsync(string name, Func<IStateClient> client)
+        {
+            if (!Sides.TryGetValue(name, out var side))
+            {
+                var conversation = await context.Database.CreateConversationAsync("bench-user");
+                side = Sides[name] = new Side(client(), conversation, conversation.ToString());
+            }
+
+            return side;
+        }
+
+        var sequential = await SideAsync("raw+sequential", () => new RawClient("raw+sequential", dataSource, sql, RawVariant.SequentialAccess));
+        var parsed = await SideAsync("raw+parse", () => new RawClient("raw+parse", dataSource, sql, RawVariant.ParseJson));
+        var parsedSequential = await SideAsync("raw+parse+sequential", () => new RawClient("raw+parse+sequential", dataSource, sql, RawVariant.ParseJson | RawVariant.SequentialAccess));
+        var prepared = await SideAsync("raw+prepared", () => new RawClient("raw+prepared", dataSource, sql, RawVariant.Prepared));
+        var dapper = await SideAsync("raw+dapper", () => new RawClient("raw+dapper", dataSource, sql, RawVariant.Dapper));
+        var dapperParsed = await SideAsync("raw+dapper+parse", () => new RawClient("raw+dapper+parse", dataSource, sql, RawVariant.Dapper | RawVariant.ParseJson));
+
+        // What a coercer fast path for JsonElement payloads would leave of the save gap (prototype in FastElementCopy).
+        var fastCoerce = await SideAsync("raw+fastcoerce", () => new RawClient("raw+fastcoerce", dataSource, sql, RawVariant.FastCoerce));
+        await CompareAsync(Operation.SaveExisting, fastCoerce, raw, "raw+fast JsonElement copy", "raw");
+
+        // What reading the state costs, and what the library's JsonElements add to it.
+        foreach (var op in new[] { Operation.LoadHit, Operation.Claim })
+        {
+            await CompareAsync(op, parsed, raw, "raw+parse", "raw");
+            if (size >= 64 << 10)
+            {
+                await CompareAsync(op, sequential, raw, "raw+sequential", "raw");
+                await CompareAsync(op, library, parsedSequential, "library", "raw+parse+sequential");
+            }
+        }
+
+        if (size == 1 << 10)
+        {
+            foreach (var op in new[] { Operation.SaveExisting, Operation.LoadHit, Operation.Claim, Operation.Release, Operation.Delete })
+            {
+                await CompareAsync(op, prepared, raw, "raw+prepared", "raw");
+                await CompareAsync(op, dapper, raw, "raw+dapper", "raw");
+            }
+
+            // What is left of the library's overhead once Dapper and parsing are accounted for.
+            foreach (var op in new[] { Operation.SaveExisting, Operation.LoadHit })
+            {
+                await CompareAsync(op, library, dapperParsed, "library", "raw+dapper+parse");
+            }
+
+            // Npgsql resets a pooled connection's state when it is returned; a data source can skip that.
+            var noReset = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true };
+            var noResetSource = NoResetSource ??= NpgsqlDataSource.Create(noReset.ConnectionString);
+            var noResetRaw = await SideAsync("raw+noreset", () => new RawClient("raw+noreset", noResetSource, sql));
+            foreach (var op in new[] { Operation.LoadHit, Operation.Release })
+            {
+                await CompareAsync(op, noResetRaw, raw, "raw (No Reset On Close)", "raw");
+            }
+
+            // The library on a data source that prepares its statements automatically, against the same library on
+            // the default data source: what a host (or AddContinuationState's own data source) gains from the setting.
+            var autoPrepare = new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 20, AutoPrepareMinUsages = 2 };
+            var preparingSource = AutoPrepareSource ??= NpgsqlDataSource.Create(autoPrepare.ConnectionString);
+            var preparingLibrary = await SideAsync("library+autoprepare", () => new LibraryClient(
+                "library+autoprepare", new ContinuationService(preparingSource, Options.Create(new ContinuationStateOptions { Schema = schema })), clrPayload: false));
+            foreach (var op in new[] { Operation.SaveExisting, Operation.LoadHit, Operation.Claim, Operation.Release })
+            {
+                await CompareAsync(op, preparingLibrary, library, "library+autoprepare", "library");
+            }
+        }
+
+        Cpu(payload);
+        return rows;
+    }
+
+    private static NpgsqlDataSource? AutoPrepareSource { get; set; }
+
+    private static NpgsqlDataSource? NoResetSource { get; set; }
+
+    /// <summary>
+    /// The in-memory share of a save and a load: the library's coercion of the payload into UTF-8 JSON (what the
+    /// raw baseline skips by sending pre-serialised bytes), and parsing the bytes read back into JsonElements.
+    /// </summary>
+    private static void Cpu(Payload payload)
+    {
+        var options = ContinuationJsonOptions.Default;
+        var parts = new Func<ContinuationSnapshot, object?>[] { s => s.Messages, s => s.PendingToolCalls, s => s.ToolsDict, s => s.ToolSchemas, s => s.AgentConfig };
+        var bytes = new[] { payload.Bytes.Messages, payload.Bytes.PendingToolCalls, payload.Bytes.ToolsDict, payload.Bytes.ToolSchemas, payload.Bytes.AgentConfig };
+        var coerceJson = Time(() => parts.Sum(p => ContinuationJson.SerializeToUtf8Bytes(p(payload.Json), options).Length));
+        var coerceClr = Time(() => parts.Sum(p => ContinuationJson.SerializeToUtf8Bytes(p(payload.Clr), options).Length));
+        var parse = Time(() => bytes.Sum(b => JsonDocument.Parse(b, new JsonDocumentOptions { MaxDepth = 10_000 }).RootElement.ValueKind == JsonValueKind.Undefined ? 0 : 1));
+        var copy = Time(() => bytes.Sum(b => b.AsSpan().ToArray().Length));
+        var fast = Time(() => parts.Sum(p => FastElementCopy.TryCopy((JsonElement)p(payload.Json)!)?.Length ?? throw new InvalidOperationException("fast path refused")));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  cpu {Payload.Label(payload.NominalBytes),6}: coerce JsonElement {coerceJson.Ms:0.000} ms ({coerceJson.Alloc / 1024:0.0} KB), coerce CLR {coerceClr.Ms:0.000} ms ({coerceClr.Alloc / 1024:0.0} KB), fast-path prototype {fast.Ms:0.000} ms ({fast.Alloc / 1024:0.0} KB), parse to JsonElement {parse.Ms:0.000} ms, byte copy {copy.Ms:0.000} ms"));
+    }
+
+    private static (double Ms, double Alloc) Time(Func<int> work)
+    {
+        _ = work();
+        var calls = 0;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var started = Stopwatch.GetTimestamp();
+        while (calls < 3 || (Stopwatch.GetElapsedTime(started).TotalSeconds < 0.2 && calls < 10_000))
+        {
+            _ = work();
+            calls++;
+        }
+
+        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds / calls;
+        return (ms, (double)(GC.GetTotalAllocatedBytes(precise: true) - allocated) / calls);
+    }
+}

@@ -1,0 +1,277 @@
+using System.Diagnostics;
+
+namespace ContinuationState.Benchmarks;
+
+/// <summary>How long and how often to measure; <see cref="Quick"/> fits the three-minute budget.</summary>
+internal sealed record MeasureSettings(
+    double SecondsPerSide,
+    int Rounds,
+    int MinPerRound,
+    int MaxPerRound,
+    double WarmSeconds,
+    double ConcurrentSecondsPerSide)
+{
+    public static readonly MeasureSettings Quick = new(0.4, 2, 2, 5_000, 0.05, 0.5);
+
+    public static readonly MeasureSettings Full = new(2.0, 4, 2, 50_000, 0.25, 2);
+}
+
+/// <summary>What one side measured in one cell.</summary>
+internal sealed record SideResult(int Samples, double OpsPerSec, double P50Ms, double P99Ms, double AllocBytesPerOp, double RoundTripsPerOp, int Errors, string? FirstError);
+
+/// <summary>The library and the baseline measured in the same cell, interleaved.</summary>
+internal sealed record CellResult(SideResult Library, SideResult Raw);
+
+/// <summary>
+/// Runs one operation for the library and the raw baseline in alternating rounds (library first, then raw first,
+/// and so on), so drift on a shared machine falls on both alike. Each call is timed alone; set-up is not timed.
+/// Allocation is <see cref="GC.GetTotalAllocatedBytes(bool)"/> around each call: all threads, as async work
+/// continues on the thread pool.
+/// </summary>
+internal sealed class Measurement(BenchContext context, MeasureSettings settings)
+{
+    private static readonly double TicksPerMs = Stopwatch.Frequency / 1000.0;
+
+    public async Task<CellResult> SequentialAsync(Operation operation, Side library, Side raw)
+    {
+        await operation.Prepare(context, library, operation.KeyOf(library));
+        await operation.Prepare(context, raw, operation.KeyOf(raw));
+        try
+        {
+            var (libraryTrips, libraryEstimate) = await WarmAsync(operation, library);
+            var (rawTrips, rawEstimate) = await WarmAsync(operation, raw);
+            var estimate = Math.Max(libraryEstimate, rawEstimate);
+            var perRound = (int)Math.Clamp(settings.SecondsPerSide / settings.Rounds / estimate, settings.MinPerRound, settings.MaxPerRound);
+
+            var librarySamples = new Samples();
+            var rawSamples = new Samples();
+            for (var round = 0; round < settings.Rounds; round++)
+            {
+                var order = round % 2 == 0 ? new[] { (library, librarySamples), (raw, rawSamples) } : [(raw, rawSamples), (library, librarySamples)];
+                foreach (var (side, samples) in order)
+                {
+                    Quiesce();
+                    for (var i = 0; i < perRound; i++)
+                    {
+                        await OnceAsync(operation, side, samples);
+                    }
+                }
+            }
+
+            return new CellResult(librarySamples.Result(libraryTrips), rawSamples.Result(rawTrips));
+        }
+        finally
+        {
+            await context.Database.ClearAsync(library.Conversation);
+            await context.Database.ClearAsync(raw.Conversation);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="callers"/> tasks each run the operation back to back on their own key for a fixed time;
+    /// throughput is calls over wall time, latency each call's, allocation the process total over calls.
+    /// </summary>
+    public async Task<CellResult> ConcurrentAsync(Operation operation, Side library, Side raw, int callers)
+    {
+        foreach (var side in new[] { library, raw })
+        {
+            for (var caller = 0; caller < callers; caller++)
+            {
+                await operation.Prepare(context, side, side.Key($"c{caller}"));
+            }
+        }
+
+        try
+        {
+            var librarySamples = new Samples();
+            var rawSamples = new Samples();
+            await WorkersAsync(operation, library, callers, settings.WarmSeconds * 2, new Samples());
+            await WorkersAsync(operation, raw, callers, settings.WarmSeconds * 2, new Samples());
+            var rounds = Math.Max(2, settings.Rounds / 2);
+            for (var round = 0; round < rounds; round++)
+            {
+                var order = round % 2 == 0 ? new[] { (library, librarySamples), (raw, rawSamples) } : [(raw, rawSamples), (library, librarySamples)];
+                foreach (var (side, samples) in order)
+                {
+                    Quiesce();
+                    await WorkersAsync(operation, side, callers, settings.ConcurrentSecondsPerSide / rounds, samples);
+                }
+            }
+
+            return new CellResult(librarySamples.Result(double.NaN), rawSamples.Result(double.NaN));
+        }
+        finally
+        {
+            await context.Database.ClearAsync(library.Conversation);
+            await context.Database.ClearAsync(raw.Conversation);
+        }
+    }
+
+    /// <summary>Warms the call up, counts its round trips on the first call, and estimates one call's cost.</summary>
+    private async Task<(double RoundTrips, double SecondsPerCall)> WarmAsync(Operation operation, Side side)
+    {
+        double trips;
+        var started = Stopwatch.GetTimestamp();
+        using (RoundTripCounter.Listen())
+        {
+            var key = operation.KeyOf(side);
+            if (operation.Setup is { } setup)
+            {
+                await setup(context, key);
+            }
+
+            var before = RoundTripCounter.Commands;
+            await operation.Run(side.Client, key);
+            trips = RoundTripCounter.Commands - before;
+        }
+
+        var estimates = new List<double> { Stopwatch.GetElapsedTime(started).TotalSeconds };
+        var warmed = Stopwatch.GetTimestamp();
+        var calls = 0;
+        while (Stopwatch.GetElapsedTime(warmed).TotalSeconds < settings.WarmSeconds && calls < 200)
+        {
+            var call = Stopwatch.GetTimestamp();
+            var key = operation.KeyOf(side);
+            if (operation.Setup is { } setup)
+            {
+                await setup(context, key);
+            }
+
+            await operation.Run(side.Client, key);
+            estimates.Add(Stopwatch.GetElapsedTime(call).TotalSeconds);
+            calls++;
+        }
+
+        // The median call, set-up included: one stall must not shrink the run.
+        estimates.Sort();
+        return (trips, estimates[estimates.Count / 2]);
+    }
+
+    private async Task OnceAsync(Operation operation, Side side, Samples samples)
+    {
+        var key = operation.KeyOf(side);
+        if (operation.Setup is { } setup)
+        {
+            await setup(context, key);
+        }
+
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var started = Stopwatch.GetTimestamp();
+        await operation.Run(side.Client, key);
+        var elapsed = Stopwatch.GetTimestamp() - started;
+        samples.Add(elapsed / TicksPerMs, GC.GetTotalAllocatedBytes(precise: true) - allocated);
+    }
+
+    private static async Task WorkersAsync(Operation operation, Side side, int callers, double seconds, Samples samples)
+    {
+        var latencies = new List<double>[callers];
+        var errors = 0;
+        string? firstError = null;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var started = Stopwatch.GetTimestamp();
+        var deadline = started + (long)(seconds * Stopwatch.Frequency);
+        var workers = new Task[callers];
+        for (var caller = 0; caller < callers; caller++)
+        {
+            var mine = latencies[caller] = new List<double>(1024);
+            var key = side.Key($"c{caller}");
+            workers[caller] = Task.Run(async () =>
+            {
+                while (Stopwatch.GetTimestamp() < deadline)
+                {
+                    var call = Stopwatch.GetTimestamp();
+                    try
+                    {
+                        await operation.Run(side.Client, key);
+                        mine.Add((Stopwatch.GetTimestamp() - call) / TicksPerMs);
+                    }
+#pragma warning disable CA1031 // Every failure is counted and reported; the run goes on.
+                    catch (Exception e)
+#pragma warning restore CA1031
+                    {
+                        Interlocked.Increment(ref errors);
+                        Interlocked.CompareExchange(ref firstError, $"{e.GetType().Name}: {e.Message}", null);
+                    }
+                }
+            });
+        }
+
+        await Task.WhenAll(workers);
+        var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var calls = latencies.Sum(l => l.Count);
+        samples.AddBatch(latencies.SelectMany(l => l), wall, GC.GetTotalAllocatedBytes(precise: true) - allocated, calls, errors, firstError);
+    }
+
+    // Garbage from the previous side is collected before this side's round, not during it.
+    private static void Quiesce()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+    }
+
+    private sealed class Samples
+    {
+        private readonly List<double> _latencies = [];
+        private double _wallSeconds;
+        private long _allocated;
+        private int _calls;
+        private int _errors;
+        private string? _firstError;
+        private bool _batched;
+
+        public void Add(double ms, long allocatedBytes)
+        {
+            _latencies.Add(ms);
+            _wallSeconds += ms / 1000;
+            _allocated += allocatedBytes;
+            _calls++;
+        }
+
+        /// <summary>
+        /// One caller's throughput: calls over their summed time, leaving out upper outliers (beyond the third
+        /// quartile plus 1.5 interquartile ranges, as BenchmarkDotNet does): on a shared machine a call that waited
+        /// for another process's time slice measures the machine, not the code.
+        /// </summary>
+        private double TrimmedOpsPerSecond()
+        {
+            var n = _latencies.Count;
+            if (n == 0)
+            {
+                return 0;
+            }
+
+            var q1 = _latencies[(int)(0.25 * (n - 1))];
+            var q3 = _latencies[(int)(0.75 * (n - 1))];
+            var fence = q3 + (1.5 * (q3 - q1));
+            var kept = _latencies.TakeWhile(l => l <= fence).ToList();
+            return kept.Count / (kept.Sum() / 1000);
+        }
+
+        public void AddBatch(IEnumerable<double> latencies, double wallSeconds, long allocatedBytes, int calls, int errors, string? firstError)
+        {
+            _batched = true;
+            _latencies.AddRange(latencies);
+            _wallSeconds += wallSeconds;
+            _allocated += allocatedBytes;
+            _calls += calls;
+            _errors += errors;
+            _firstError ??= firstError;
+        }
+
+        public SideResult Result(double roundTrips)
+        {
+            _latencies.Sort();
+            var n = _latencies.Count;
+            double Percentile(double p) => n == 0 ? double.NaN : _latencies[Math.Clamp((int)Math.Ceiling(p * n) - 1, 0, n - 1)];
+            return new SideResult(
+                n,
+                _batched ? _calls / _wallSeconds : TrimmedOpsPerSecond(),
+                Percentile(0.50),
+                Percentile(0.99),
+                _calls > 0 ? (double)_allocated / _calls : double.NaN,
+                _batched ? double.NaN : roundTrips,
+                _errors,
+                _firstError);
+        }
+    }
+}

@@ -1,0 +1,217 @@
+// The benchmark harness of issue 5: every operation of the library against a raw Npgsql baseline that sends the
+// same SQL on the same data source, interleaved, at 1 KB to 16 MB and 1 to 64 callers.
+//   ./build.sh bench --quick        under three minutes; writes artifacts/bench/summary.json
+//   ./build.sh bench                the full run (about ten minutes), with the experiments
+// Options: --quick, --experiments, --no-experiments, --sizes 1KB,64KB,1MB,16MB, --ops save_new,load_hit,
+//          --out DIR, --check (exit 1 when a target fails).
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using ContinuationState;
+using ContinuationState.Benchmarks;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+var quick = args.Contains("--quick");
+var check = args.Contains("--check");
+var experiments = args.Contains("--experiments") || (!quick && !args.Contains("--no-experiments"));
+var sizes = Argument("--sizes")?.Split(',').Select(ParseSize).ToArray() ?? [1 << 10, 64 << 10, 1 << 20, 16 << 20];
+var onlyOps = Argument("--ops")?.Split(',').ToHashSet(StringComparer.Ordinal);
+var outDir = Argument("--out") ?? Path.Combine(RepositoryRoot(), "artifacts", "bench");
+var settings = quick ? MeasureSettings.Quick : MeasureSettings.Full;
+
+var connectionString = Environment.GetEnvironmentVariable("CONTINUATIONSTATE_CONNECTION");
+if (string.IsNullOrWhiteSpace(connectionString))
+{
+    Console.Error.WriteLine("Set CONTINUATIONSTATE_CONNECTION, or run ./build.sh bench to get a throwaway PostgreSQL.");
+    return 2;
+}
+
+var total = Stopwatch.StartNew();
+const string Schema = "continuationstate_bench";
+
+// One data source, as a host registers it, shared by the library and the baseline; default settings.
+await using var dataSource = NpgsqlDataSource.Create(connectionString);
+var database = await BenchDatabase.CreateAsync(dataSource, Schema);
+try
+{
+    var options = new ContinuationStateOptions { Schema = Schema };
+    var service = new ContinuationService(dataSource, Options.Create(options));
+    var coldService = new ContinuationService(dataSource, Options.Create(new ContinuationStateOptions { Schema = Schema, LegacyIdCacheSize = 0 }));
+    var sql = LibrarySql.For(Schema);
+
+    const string User = "bench-user";
+    const string LegacyId = "65f1c0ffee00000000000001";
+    const string ColdLegacyId = "65f1c0ffee00000000000002";
+    const string RawColdLegacyId = "65f1c0ffee00000000000003";
+    var libraryConversation = await database.CreateConversationAsync(User);
+    var rawConversation = await database.CreateConversationAsync(User);
+    var legacyConversation = await database.CreateConversationAsync(User, LegacyId);
+    var coldConversation = await database.CreateConversationAsync(User, ColdLegacyId);
+    var rawColdConversation = await database.CreateConversationAsync(User, RawColdLegacyId);
+
+    var raw = new RawClient("raw", dataSource, sql);
+    var putter = new RawClient("set-up", dataSource, sql);
+    var rawSide = new Side(raw, rawConversation, rawConversation.ToString());
+    var variants = new (string IdKind, string PayloadKind, Side Library, Side Raw, int Trips)[]
+    {
+        ("uuid", "json_element", new Side(new LibraryClient("library", service, clrPayload: false), libraryConversation, libraryConversation.ToString()), rawSide, 1),
+        ("uuid", "clr", new Side(new LibraryClient("library (CLR)", service, clrPayload: true), libraryConversation, libraryConversation.ToString()), rawSide, 1),
+        ("legacy", "json_element", new Side(new LibraryClient("library (legacy id)", service, clrPayload: false), legacyConversation, LegacyId), rawSide, 1),
+        ("legacy_cold", "json_element",
+            new Side(new LibraryClient("library (legacy id, cache off)", coldService, clrPayload: false), coldConversation, ColdLegacyId),
+            new Side(new RawClient("raw (resolve, then statement)", dataSource, sql, RawVariant.ResolveLegacy), rawColdConversation, RawColdLegacyId),
+            2),
+    };
+    var clients = variants.SelectMany(v => new[] { v.Library.Client, v.Raw.Client }).Append(putter).Distinct().ToList();
+    var context = new BenchContext(database, putter);
+    var measurement = new Measurement(context, settings);
+
+    // Which cells to measure: everything with UUIDs and JsonElements; the variants where they can differ.
+    bool Wanted(string idKind, string payloadKind, Operation op, int size)
+    {
+        if (onlyOps is not null && !onlyOps.Contains(op.Name))
+        {
+            return false;
+        }
+
+        return (idKind, payloadKind) switch
+        {
+            ("uuid", "json_element") => true,
+            ("uuid", "clr") => op == Operation.SaveNew || op == Operation.SaveExisting || (!quick && op == Operation.Cycle),
+            ("legacy", _) => size == 1 << 10 || (!quick && size == 1 << 20),
+            ("legacy_cold", _) => size == 1 << 10 && (op == Operation.LoadHit || (!quick && op == Operation.SaveExisting)),
+            _ => false,
+        };
+    }
+
+    int[] ConcurrencyFor(int size) => size == 1 << 10 || (!quick && size <= 1 << 20) ? [8, 64] : [];
+
+    Console.WriteLine($"ContinuationState benchmark ({(quick ? "quick" : "full")}): {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores");
+    Console.WriteLine($"server: {await ServerVersionAsync(dataSource)}; data source: {Describe(dataSource.ConnectionString)}");
+    Console.WriteLine("library payload: JsonElement (rows marked clr: a CLR object graph); raw payload: the same JSON pre-serialised to UTF-8");
+    Console.WriteLine();
+
+    // Warm every path up (JIT tiers, pool, plan caches) before anything is timed.
+    {
+        var warm = Payload.Create(1 << 10);
+        clients.ForEach(c => c.Use(warm));
+        var warmSettings = settings with { SecondsPerSide = 0.05, Rounds = 1, MinPerRound = 30, MaxPerRound = 30 };
+        var warmMeasurement = new Measurement(context, warmSettings);
+        foreach (var variant in variants)
+        {
+            foreach (var op in Operation.All)
+            {
+                await warmMeasurement.SequentialAsync(op, variant.Library, variant.Raw);
+            }
+        }
+
+        Console.WriteLine($"warmed up in {total.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    var rows = new List<Row>();
+    var experimentRows = new List<Row>();
+    foreach (var size in sizes)
+    {
+        var payload = Payload.Create(size);
+        clients.ForEach(c => c.Use(payload));
+        Console.WriteLine($"{Payload.Label(size)}: {payload.ActualBytes:N0} bytes of JSON, {payload.MessageCount:N0} messages");
+        foreach (var (idKind, payloadKind, library, rawVariant, trips) in variants)
+        {
+            foreach (var op in Operation.All.Where(op => Wanted(idKind, payloadKind, op, size)))
+            {
+                var cell = await measurement.SequentialAsync(op, library, rawVariant);
+                var row = new Row(op.Name, idKind, payloadKind, 1, size, payload.ActualBytes, op.RoundTrips * trips, cell);
+                rows.Add(row);
+                Progress(row);
+            }
+        }
+
+        foreach (var callers in ConcurrencyFor(size))
+        {
+            foreach (var op in Operation.Concurrent.Where(op => onlyOps is null || onlyOps.Contains(op.Name)))
+            {
+                var cell = await measurement.ConcurrentAsync(op, variants[0].Library, variants[0].Raw, callers);
+                var sequential = rows.FirstOrDefault(r => r.BaseOp == op.Name && r.PayloadBytes == size && r.Op == op.Name);
+                var tripsPerOp = sequential?.Cell.Library.RoundTripsPerOp ?? double.NaN;
+                cell = new CellResult(cell.Library with { RoundTripsPerOp = tripsPerOp }, cell.Raw with { RoundTripsPerOp = sequential?.Cell.Raw.RoundTripsPerOp ?? double.NaN });
+                var row = new Row(op.Name, "uuid", "json_element", callers, size, payload.ActualBytes, op.RoundTrips, cell);
+                rows.Add(row);
+                Progress(row);
+            }
+        }
+
+        if (experiments)
+        {
+            experimentRows.AddRange(await Experiments.RunAsync(size, payload, dataSource, connectionString, sql, context, settings, variants[0].Library, rawSide, Schema));
+        }
+
+        await database.VacuumAsync();
+    }
+
+    Directory.CreateDirectory(outDir);
+    var summaryPath = Path.Combine(outDir, "summary.json");
+    await Report.WriteJsonAsync(summaryPath, rows);
+    var table = Report.Table(rows);
+    await File.WriteAllTextAsync(Path.Combine(outDir, "summary.md"), table);
+    Console.WriteLine();
+    Console.WriteLine(table);
+    if (experimentRows.Count > 0)
+    {
+        await Report.WriteJsonAsync(Path.Combine(outDir, "experiments.json"), experimentRows);
+        var experimentTable = Report.Table(experimentRows, withVerdict: false);
+        await File.WriteAllTextAsync(Path.Combine(outDir, "experiments.md"), experimentTable);
+        Console.WriteLine("Experiments (\"ours\" = the variant named first, \"raw\" = what it is compared with):");
+        Console.WriteLine(experimentTable);
+    }
+
+    var failing = rows.Where(r => !r.Holds).ToList();
+    Console.WriteLine($"{rows.Count - failing.Count} of {rows.Count} rows meet every target; wrote {summaryPath} in {total.Elapsed.TotalSeconds:0} s");
+    return check && failing.Count > 0 ? 1 : 0;
+}
+finally
+{
+    await database.DropAsync();
+}
+
+static void Progress(Row row) => Console.WriteLine(
+    string.Create(CultureInfo.InvariantCulture, $"  {row.Op,-28} {Payload.Label(row.PayloadBytes),6}  ours {row.Cell.Library.OpsPerSec,9:0.0}/s  raw {row.Cell.Raw.OpsPerSec,9:0.0}/s  ratio {row.Ratio:0.00}  p99 {row.Cell.Library.P99Ms:0.00} ms  alloc {row.Cell.Library.AllocBytesPerOp / 1024:0.0} KB (raw {row.Cell.Raw.AllocBytesPerOp / 1024:0.0} KB)  trips {row.Cell.Library.RoundTripsPerOp}/{row.Cell.Raw.RoundTripsPerOp}  n={row.Cell.Library.Samples}/{row.Cell.Raw.Samples}"));
+
+string? Argument(string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}
+
+static int ParseSize(string text)
+{
+    text = text.Trim().ToUpperInvariant();
+    return text.EndsWith("MB", StringComparison.Ordinal) ? int.Parse(text[..^2], CultureInfo.InvariantCulture) << 20
+        : text.EndsWith("KB", StringComparison.Ordinal) ? int.Parse(text[..^2], CultureInfo.InvariantCulture) << 10
+        : int.Parse(text, CultureInfo.InvariantCulture);
+}
+
+static string RepositoryRoot()
+{
+    for (var directory = new DirectoryInfo(Environment.CurrentDirectory); directory is not null; directory = directory.Parent)
+    {
+        if (File.Exists(Path.Combine(directory.FullName, "ContinuationState.sln")))
+        {
+            return directory.FullName;
+        }
+    }
+
+    return Environment.CurrentDirectory;
+}
+
+static async Task<string> ServerVersionAsync(NpgsqlDataSource dataSource)
+{
+    await using var command = dataSource.CreateCommand("SHOW server_version");
+    return $"PostgreSQL {await command.ExecuteScalarAsync()}";
+}
+
+static string Describe(string connectionString)
+{
+    var builder = new NpgsqlConnectionStringBuilder(connectionString);
+    return string.Create(CultureInfo.InvariantCulture, $"{builder.Host}:{builder.Port}, Max Pool Size={builder.MaxPoolSize}, Max Auto Prepare={builder.MaxAutoPrepare}");
+}

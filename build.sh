@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# ./build.sh test [dotnet test args]   build and run every test against a throwaway PostgreSQL
+# ./build.sh test [dotnet test args]   build and run every test against a throwaway PostgreSQL, then pack the library
+#                                      and run tests/PackageConsumer against the package
+# ./build.sh pack [dotnet pack args]   write artifacts/packages/ContinuationState.<version>.nupkg and .snupkg
 # ./build.sh demo                      run the sample agent host's scripted pause/resume
 # ./build.sh bench [--quick]           measure every operation against raw Npgsql
 # CONTINUATIONSTATE_TEST_CONNECTION / CONTINUATIONSTATE_CONNECTION name an existing server instead.
@@ -8,6 +10,37 @@ cd "$(dirname "$0")"
 . scripts/pg.sh
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# Packs the library into artifacts/packages (emptied first, so it holds exactly this build's package); the version
+# comes from git tags (MinVer). Prints the package's version.
+pack() {
+  rm -rf artifacts/packages
+  dotnet pack src/ContinuationState/ContinuationState.csproj -c Release -o artifacts/packages -nologo "$@" >&2 || return 1
+  local nupkg
+  nupkg=$(ls artifacts/packages/ContinuationState.*.nupkg 2>/dev/null | head -n 1)
+  [ -n "$nupkg" ] || { echo "build.sh: dotnet pack wrote no package" >&2; return 1; }
+  basename "$nupkg" .nupkg | sed 's/^ContinuationState\.//'
+}
+
+# Restores the packed package into tests/PackageConsumer (never a project reference) and runs its tests against
+# CONTINUATIONSTATE_TEST_CONNECTION. Only the logger and results-directory arguments are passed on, so its tests are
+# counted with the others but a --filter meant for the main suite does not skip them.
+package_consumer_test() {
+  local version args=()
+  version=$(pack) || return 1
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --logger|--results-directory) args+=("$1" "$2"); shift 2 || break; continue ;;
+      --logger=*|--logger:*|--results-directory=*|--results-directory:*) args+=("$1") ;;
+    esac
+    shift
+  done
+  echo "build.sh: package consumer test (ContinuationState $version from artifacts/packages)" >&2
+  # A packages folder of its own, emptied of ContinuationState: a package cached from an earlier build of the same
+  # version (same commit, other working-tree changes) is never used.
+  rm -rf artifacts/consumer-packages/continuationstate
+  dotnet test tests/PackageConsumer -c Release -p:ContinuationStateVersion="$version" "${args[@]}"
+}
 
 command="${1:-test}"
 [ $# -gt 0 ] && shift
@@ -19,6 +52,7 @@ case "$command" in
       pg_start
       own_server=true
     fi
+    scripts/chromium.sh || echo "build.sh: Chromium is not installed; the browser tests will fail" >&2
     status=0
     dotnet test ContinuationState.sln -c Release "$@" || status=$?
     # Second pass: the database suites again, through PgBouncer in transaction-pooling mode. Skipped for
@@ -29,6 +63,7 @@ case "$command" in
       dotnet test tests/ContinuationState.Tests -c Release --no-build "$@" \
         --filter "Category!=NoPooler&FullyQualifiedName!~Serialization" || status=$?
     fi
+    package_consumer_test "$@" || status=$?
     exit "$status"
     ;;
   demo)
@@ -49,8 +84,13 @@ case "$command" in
     fi
     dotnet run -c Release --project bench/ContinuationState.Benchmarks -- "$@"
     ;;
+  pack)
+    version=$(pack "$@") || exit 1
+    echo "build.sh: packed ContinuationState $version:" >&2
+    ls -l artifacts/packages >&2
+    ;;
   *)
-    echo "usage: ./build.sh {test|demo|bench} [args]" >&2
+    echo "usage: ./build.sh {test|pack|demo|bench} [args]" >&2
     exit 2
     ;;
 esac

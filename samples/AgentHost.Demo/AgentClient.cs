@@ -49,6 +49,15 @@ internal sealed class AgentClient(Uri address) : IDisposable
         return await ReadAsync(response, onEvent);
     }
 
+    /// <summary>A resume with an <c>Idempotency-Key</c>: a retry gets the first outcome instead of running again.</summary>
+    public async Task<Turn> ResumeWithKeyAsync(string conversation, string user, object[] actions, string idempotencyKey, Action<SseItem<string>>? onEvent = null)
+    {
+        var request = Request(HttpMethod.Post, $"/conversations/{conversation}/resume", user, new { actions });
+        request.Headers.Add("Idempotency-Key", idempotencyKey);
+        using var response = await OpenAsync(request);
+        return await ReadAsync(response, onEvent);
+    }
+
     /// <summary>Sends a resume and returns once the status line is in: a 200 means this request holds the claim.</summary>
     public Task<HttpResponseMessage> OpenResumeAsync(string conversation, string user, object[] actions)
         => OpenAsync(Request(HttpMethod.Post, $"/conversations/{conversation}/resume", user, new { actions }));

@@ -120,6 +120,22 @@ try
         var finished = await client.ResumeAsync(conversation, Ana, [new { call_id = "call_2", result = new { timezone = "Europe/Lisbon" } }], transcript.Event);
         transcript.Check(finished.LastEvent == "done" && finished.Answer.Contains("Europe/Lisbon", StringComparison.Ordinal), "the client's result reached the agent; the answer completed");
         transcript.Check(await RowsAsync(conversation) == 0, "the state is gone from pending_tool_state");
+
+        // 4b. The browser's resume stream dropped and it sends the same approval again, with the same Idempotency-Key.
+        transcript.Heading("4b. A retried resume (Idempotency-Key): the first outcome, not a second run");
+        conversation = await CreateAsync(client, Ana, "Retried resume");
+        transcript.Line(Ana, ">", "Send the minutes to the team.");
+        await client.StreamAsync(conversation, Ana, "Send the minutes to the team.", onEvent: transcript.Event);
+        transcript.Line(Ana, ">", "approve call_1 (Idempotency-Key: approve-minutes-1)");
+        var once = await client.ResumeWithKeyAsync(conversation, Ana, approve, "approve-minutes-1", transcript.Event);
+        transcript.Line(Ana, ">", "approve call_1 again, same key (the first stream dropped)");
+        var again = await client.ResumeWithKeyAsync(conversation, Ana, approve, "approve-minutes-1");
+        transcript.Line("host", "<", $"{(int)again.Status} {again.Body}");
+        transcript.Check(
+            once.LastEvent == "done" && again.Status == HttpStatusCode.OK
+                && JsonDocument.Parse(again.Body).RootElement.GetProperty("status").GetString() == "completed"
+                && JsonDocument.Parse(again.Body).RootElement.GetProperty("outcome").GetProperty("answer").GetString() == once.LastData.GetProperty("answer").GetString(),
+            "the retry got the first resume's receipt; send_email ran once");
     }
 
     // 5. Expiry: a host configured with a 2-second pause TTL; the user answers too late.

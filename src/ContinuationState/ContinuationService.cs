@@ -129,6 +129,60 @@ public sealed class ContinuationService : IContinuationService
     }
 
     /// <inheritdoc />
+    public async Task<ResumeClaim> ClaimForResumeAsync(string conversationId, string userId, string resumeId, CancellationToken cancellationToken = default)
+    {
+        Guard.ResumeId(resumeId);
+        var claim = await RunAsync(
+            "claim",
+            Telemetry.Claims,
+            conversationId,
+            userId,
+            (states, id, user, ct) => states.ClaimForResumeAsync(id, user, resumeId, ct),
+            static claim => claim?.Status switch
+            {
+                ResumeClaimStatus.Claimed => "won",
+                ResumeClaimStatus.InProgress => "in_progress_same_resume",
+                ResumeClaimStatus.InProgressByAnotherResume => "in_progress",
+                ResumeClaimStatus.Completed => "completed",
+                _ => "none",
+            },
+            cancellationToken).ConfigureAwait(false) ?? ResumeClaim.NotFound();
+        if (claim.Status == ResumeClaimStatus.Claimed)
+        {
+            Log.StateClaimed(_logger, conversationId);
+        }
+
+        return claim;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> CompleteResumeAsync(PendingToolState claimed, object? outcome = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(claimed);
+        var completed = await RunOnStateAsync(
+            "complete",
+            Telemetry.Deletes,
+            states => states.CompleteResumeAsync(claimed, outcome, cancellationToken),
+            static done => done ? "completed" : "fenced_out",
+            cancellationToken).ConfigureAwait(false);
+        if (completed)
+        {
+            Log.StateDeleted(_logger, claimed.ConversationId.ToString());
+        }
+
+        return completed;
+    }
+
+    /// <inheritdoc />
+    public Task<int> PurgeExpiredReceiptsAsync(CancellationToken cancellationToken = default)
+        => RunOnStateAsync(
+            "purge_receipts",
+            counter: null,
+            states => states.PurgeExpiredReceiptsAsync(cancellationToken),
+            static _ => "purged",
+            cancellationToken);
+
+    /// <inheritdoc />
     public async Task<bool> ReleaseClaimAsync(string conversationId, string userId, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
         var effectiveTtl = TimeSpan.FromSeconds(Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl)));
@@ -304,7 +358,7 @@ public sealed class ContinuationService : IContinuationService
     /// <summary>Runs one repository call that needs no id resolution, traced.</summary>
     private async Task<T> RunOnStateAsync<T>(
         string name,
-        Counter<long> counter,
+        Counter<long>? counter,
         Func<PendingToolStateRepository, Task<T>> run,
         Func<T, string> outcomeOf,
         CancellationToken cancellationToken,

@@ -24,6 +24,15 @@ public sealed class ContinuationStateOptions
     public TimeSpan StaleClaimGrace { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
+    /// How long the receipt of a completed resume is kept, so a retried resume gets the first one's outcome.
+    /// Default 24 hours; the maintenance service purges older receipts.
+    /// </summary>
+    public TimeSpan ReceiptRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The largest outcome document a receipt may carry, in bytes of JSON. Default 16 KiB.</summary>
+    public long MaxReceiptOutcomeBytes { get; set; } = 16 * 1024;
+
+    /// <summary>
     /// How many resolved legacy MongoDB ids the service remembers, so a legacy id seen before costs no
     /// lookup. A legacy mapping never changes once written. Default 10,000; 0 turns the cache off.
     /// </summary>

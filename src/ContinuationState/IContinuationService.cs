@@ -42,6 +42,38 @@ public interface IContinuationService
     Task<PendingToolState?> ClaimStateAsync(string conversationId, string userId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Idempotent claim: claims live pending state under <paramref name="resumeId"/>, the caller's idempotency key
+    /// (e.g. an HTTP <c>Idempotency-Key</c>), or tells a retry of that resume what it should know. Every expected case
+    /// is a <see cref="ResumeClaimStatus"/>, not an exception: claimed (the state and its claim token), in progress
+    /// under this same id (when it was claimed; no token), in progress under another resume (DocsGPT's 409),
+    /// completed (the first run's receipt), or not found. Finish with <see cref="CompleteResumeAsync"/>.
+    /// </summary>
+    /// <param name="conversationId">A canonical UUID or a legacy MongoDB ObjectId.</param>
+    /// <param name="userId">The owner; another user's conversation answers exactly as "not found".</param>
+    /// <param name="resumeId">The resume's idempotency key: non-empty, at most 200 characters.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The outcome.</returns>
+    Task<ResumeClaim> ClaimForResumeAsync(string conversationId, string userId, string resumeId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Completes a resume claimed with <see cref="ClaimForResumeAsync"/>: deletes the state and records a receipt with
+    /// <paramref name="outcome"/> in one statement, only while the claim is still current. Retries of the same resume id
+    /// then get the receipt for <see cref="ContinuationStateOptions.ReceiptRetention"/>. To pause again, complete
+    /// first and then save the new pause.
+    /// </summary>
+    /// <param name="claimed">The state the claim returned.</param>
+    /// <param name="outcome">A small document the host chooses (e.g. the answer message's id); null for none.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>True when the resume completed; false when the claim is no longer current (nothing changed).</returns>
+    /// <exception cref="ArgumentException"><paramref name="claimed"/> was not claimed under a resume id.</exception>
+    Task<bool> CompleteResumeAsync(PendingToolState claimed, object? outcome = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes resume receipts older than <see cref="ContinuationStateOptions.ReceiptRetention"/>.</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>How many receipts were deleted.</returns>
+    Task<int> PurgeExpiredReceiptsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Hands a claim back after a failed resume so the user can retry: the state becomes pending again with at
     /// least <paramref name="ttl"/> to live (a longer remaining TTL is kept).
     /// </summary>

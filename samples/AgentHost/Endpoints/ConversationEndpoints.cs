@@ -17,10 +17,12 @@ internal static class ConversationEndpoints
 {
     public const int MaxMessageLength = 20_000;
     public const int MaxNameLength = 200;
+    public const int ListLimit = 20;
 
     public static IEndpointRouteBuilder MapConversations(this IEndpointRouteBuilder app)
     {
         var conversations = app.MapGroup("/conversations").RequireAuthorization();
+        conversations.MapGet("/", ListAsync);
         conversations.MapPost("/", CreateAsync);
         conversations.MapPost("/{id}/stream", StreamAsync);
         conversations.MapGet("/{id}/pending", GetPendingAsync);
@@ -56,6 +58,10 @@ internal static class ConversationEndpoints
             return Results.Conflict(new ErrorResponse("A conversation with that legacy_id already exists."));
         }
     }
+
+    /// <summary>The user's newest conversations and their pauses: what the page shows after a reload or on another device.</summary>
+    private static async Task<IResult> ListAsync(HttpContext http, OwnedConversations conversations, IOptions<JsonOptions> json)
+        => Results.Ok(await conversations.ListAsync(http.User.UserId(), ListLimit, json.Value.SerializerOptions, http.RequestAborted));
 
     private static async Task<IResult> StreamAsync(
         string id,
@@ -121,7 +127,7 @@ internal static class ConversationEndpoints
     internal static List<ToolCall> PendingCalls(PendingToolState state, JsonSerializerOptions json)
         => state.PendingToolCalls.Deserialize<List<ToolCall>>(json) ?? [];
 
-    private static string PauseEvent(IReadOnlyList<ToolCall> pending)
+    internal static string PauseEvent(IReadOnlyList<ToolCall> pending)
         => pending.Any(call => call.Execution == ToolCall.ClientExecution) ? AgentEvents.ClientToolRequired : AgentEvents.ToolApprovalRequired;
 
     /// <summary>
@@ -137,14 +143,23 @@ internal static class ConversationEndpoints
         switch (turn)
         {
             case PausedTurn paused:
+                if (claimed?.ResumeId is not null)
+                {
+                    // An idempotent resume that pauses again completes first, so its retries get this outcome.
+                    await continuations.CompleteResumeAsync(claimed, new { outcome = "paused", @event = paused.EventName }, cancellationToken);
+                }
+
                 await continuations.SaveStateAsync(conversationId, userId, paused.Snapshot, options.PauseTtl, cancellationToken);
                 Log.Paused(logger, conversation.Id, paused.EventName, paused.PendingToolCalls.Count);
                 await sse.WriteAsync(paused.EventName, new PauseResponse(conversation.Id, paused.EventName, paused.PendingToolCalls), cancellationToken);
                 break;
             case CompletedTurn completed:
-                _ = claimed is null
-                    ? await continuations.DeleteStateAsync(conversationId, userId, cancellationToken)
-                    : await continuations.DeleteStateAsync(claimed, cancellationToken);
+                _ = claimed switch
+                {
+                    null => await continuations.DeleteStateAsync(conversationId, userId, cancellationToken),
+                    { ResumeId: not null } => await continuations.CompleteResumeAsync(claimed, new { outcome = "completed", answer = completed.Answer }, cancellationToken),
+                    _ => await continuations.DeleteStateAsync(claimed, cancellationToken),
+                };
                 Log.Completed(logger, conversation.Id);
                 await sse.WriteAsync(AgentEvents.Done, new { completed.Answer }, cancellationToken);
                 break;

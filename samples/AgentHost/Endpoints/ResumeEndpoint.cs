@@ -10,10 +10,14 @@ namespace AgentHost.Endpoints;
 /// <summary>
 /// <c>POST /conversations/{id}/resume</c>: claim the pause, run or skip its tool calls, stream the rest of the answer,
 /// and delete the state (or save the next pause). Of two resumes at once, one streams and the other gets 409 with
-/// the library's constant message. A resume that fails releases its claim, so the user can try again.
+/// the library's constant message. A resume that fails releases its claim, so the user can try again. With an
+/// <c>Idempotency-Key</c> header, a retried resume returns the first one's outcome (202 while it still runs).
 /// </summary>
 internal static class ResumeEndpoint
 {
+    /// <summary>With this header the resume is idempotent: a retry gets the first outcome, or 202 while it runs.</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
     public static async Task<IResult> HandleAsync(
         string id,
         ResumeRequest? request,
@@ -41,14 +45,36 @@ internal static class ResumeEndpoint
         var logger = loggers.CreateLogger(typeof(ResumeEndpoint).FullName!);
         var conversationId = conversation.Id.ToString();
         PendingToolState? state;
-        try
+        if (http.Request.Headers.TryGetValue(IdempotencyKeyHeader, out var keys) && !string.IsNullOrEmpty(keys.ToString()))
         {
-            state = await continuations.ClaimStateAsync(conversationId, userId, cancellationToken);
+            // A retry with the same key gets the first resume's outcome (or 202 while it runs), never a second run.
+            var claim = await continuations.ClaimForResumeAsync(conversationId, userId, keys.ToString(), cancellationToken);
+            switch (claim.Status)
+            {
+                case ResumeClaimStatus.InProgress:
+                    return Results.Json(new { status = "in_progress", claimed_at = claim.ClaimedAt }, statusCode: StatusCodes.Status202Accepted);
+                case ResumeClaimStatus.Completed:
+                    return Results.Json(new { status = "completed", completed_at = claim.Receipt!.CompletedAt, outcome = claim.Receipt.Outcome });
+                case ResumeClaimStatus.InProgressByAnotherResume:
+                    Log.ResumeConflict(logger, conversation.Id);
+                    return Results.Conflict(new ErrorResponse(claim.Message!));
+                case ResumeClaimStatus.NotFound:
+                    return ConversationEndpoints.NotFound();
+            }
+
+            state = claim.State!;
         }
-        catch (ResumeInProgressException e)
+        else
         {
-            Log.ResumeConflict(logger, conversation.Id);
-            return Results.Conflict(new ErrorResponse(e.Message));
+            try
+            {
+                state = await continuations.ClaimStateAsync(conversationId, userId, cancellationToken);
+            }
+            catch (ResumeInProgressException e)
+            {
+                Log.ResumeConflict(logger, conversation.Id);
+                return Results.Conflict(new ErrorResponse(e.Message));
+            }
         }
 
         if (state is null)

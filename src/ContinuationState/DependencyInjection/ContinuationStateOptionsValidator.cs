@@ -28,6 +28,16 @@ internal sealed class ContinuationStateOptionsValidator : IValidateOptions<Conti
             failures.Add($"{nameof(options.CommandTimeout)} must be positive when set (was {timeout}).");
         }
 
+        if (options.ReceiptRetention <= TimeSpan.Zero || options.ReceiptRetention > Guard.MaxTtl)
+        {
+            failures.Add($"{nameof(options.ReceiptRetention)} must be positive and at most {Guard.MaxTtl.TotalDays} days (was {options.ReceiptRetention}).");
+        }
+
+        if (options.MaxReceiptOutcomeBytes <= 0)
+        {
+            failures.Add($"{nameof(options.MaxReceiptOutcomeBytes)} must be positive (was {options.MaxReceiptOutcomeBytes}).");
+        }
+
         if (options.LegacyIdCacheSize < 0)
         {
             failures.Add($"{nameof(options.LegacyIdCacheSize)} must not be negative (was {options.LegacyIdCacheSize}).");

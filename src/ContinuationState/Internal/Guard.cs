@@ -27,6 +27,23 @@ internal static class Guard
         }
     }
 
+    /// <summary>A resume id is an idempotency key, not a payload.</summary>
+    public const int MaxResumeIdLength = 200;
+
+    public static void ResumeId(string resumeId, string parameterName = "resumeId")
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(resumeId, parameterName);
+        if (resumeId.Length > MaxResumeIdLength)
+        {
+            throw new ArgumentException($"Resume id is {resumeId.Length} characters long; at most {MaxResumeIdLength} are allowed.", parameterName);
+        }
+
+        if (resumeId.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("Resume id must not contain U+0000.", parameterName);
+        }
+    }
+
     public static void ConversationId(string conversationId, string parameterName = "conversationId")
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(conversationId, parameterName);

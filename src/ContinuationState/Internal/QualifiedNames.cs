@@ -15,9 +15,13 @@ internal sealed class QualifiedNames
         Conversations = $"{QuotedSchema}.conversations";
         PendingToolState = $"{QuotedSchema}.pending_tool_state";
         MigrationHistory = $"{QuotedSchema}.continuationstate_migrations";
+        ResumeReceipts = $"{QuotedSchema}.resume_receipts";
         ConversationsSql = new ConversationsSql(this);
         PendingToolStateSql = new PendingToolStateSql(this);
+        ResumeSql = new ResumeSql(this);
     }
+
+    public ResumeSql ResumeSql { get; }
 
     public ConversationsSql ConversationsSql { get; }
 
@@ -32,6 +36,8 @@ internal sealed class QualifiedNames
     public string PendingToolState { get; }
 
     public string MigrationHistory { get; }
+
+    public string ResumeReceipts { get; }
 
     public static QualifiedNames For(string schema)
     {

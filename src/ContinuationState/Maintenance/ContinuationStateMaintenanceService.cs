@@ -135,6 +135,11 @@ public sealed class ContinuationStateMaintenanceService : BackgroundService
             Log.ExpiredStatePurged(_logger, purged);
         }
 
+        if (_maintenance.PurgeExpired)
+        {
+            await WithRepositoryAsync(r => r.PurgeExpiredReceiptsAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+
         return new MaintenanceTickResult(reverted, purged, batches, _undelivered.Count);
     }
 

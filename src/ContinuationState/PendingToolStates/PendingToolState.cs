@@ -53,4 +53,7 @@ public sealed class PendingToolState
     /// claim is still the current one.
     /// </summary>
     public Guid? ClaimToken { get; init; }
+
+    /// <summary>The resume id (idempotency key) the current claim was taken under; null for claims without one.</summary>
+    public string? ResumeId { get; init; }
 }

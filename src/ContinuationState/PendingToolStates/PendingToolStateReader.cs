@@ -23,6 +23,7 @@ internal static class PendingToolStateReader
         Status = ParseStatus(reader.GetFieldValue<string>(offset + 11)),
         ResumedAt = reader.IsDBNull(offset + 12) ? null : reader.GetFieldValue<DateTimeOffset>(offset + 12),
         ClaimToken = reader.IsDBNull(offset + 13) ? null : reader.GetFieldValue<Guid>(offset + 13),
+        ResumeId = reader.IsDBNull(offset + 14) ? null : reader.GetFieldValue<string>(offset + 14),
     };
 
     /// <summary>

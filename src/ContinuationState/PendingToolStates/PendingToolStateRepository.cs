@@ -12,7 +12,7 @@ namespace ContinuationState;
 /// (and optionally a transaction), so a host can compose it into its own unit of work. Conversation ids here
 /// are resolved UUIDs; <see cref="ContinuationService"/> resolves legacy ids first.
 /// </summary>
-public sealed class PendingToolStateRepository
+public sealed partial class PendingToolStateRepository
 {
     /// <summary>The foreign key DocsGPT and our migration both give <c>conversation_id</c> (PostgreSQL's default name).</summary>
     internal const string ConversationForeignKey = "pending_tool_state_conversation_id_fkey";
@@ -21,6 +21,7 @@ public sealed class PendingToolStateRepository
     private readonly NpgsqlTransaction? _transaction;
     private readonly ContinuationStateOptions _options;
     private readonly PendingToolStateSql _sql;
+    private readonly ResumeSql _resumeSql;
 
     /// <summary>Creates a repository over an open connection.</summary>
     /// <param name="connection">An open connection.</param>
@@ -32,7 +33,9 @@ public sealed class PendingToolStateRepository
         _connection = connection;
         _transaction = transaction;
         _options = options ?? new ContinuationStateOptions();
-        _sql = QualifiedNames.For(_options.Schema).PendingToolStateSql;
+        var names = QualifiedNames.For(_options.Schema);
+        _sql = names.PendingToolStateSql;
+        _resumeSql = names.ResumeSql;
     }
 
     /// <summary>
@@ -147,7 +150,7 @@ public sealed class PendingToolStateRepository
         Guard.UserId(userId);
         var parameters = Key(conversationId, userId);
         parameters.Add("ttl_seconds", Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl)));
-        return ExecuteAffectsRowAsync(_sql.Release, parameters, cancellationToken);
+        return ScalarAffectsRowAsync(_sql.Release, parameters, cancellationToken);
     }
 
     /// <summary>Deletes the state, whatever its status (after a successful resume).</summary>
@@ -174,7 +177,7 @@ public sealed class PendingToolStateRepository
     {
         var parameters = Fence(claimed);
         parameters.Add("ttl_seconds", Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl)));
-        return ExecuteAffectsRowAsync(_sql.FencedRelease, parameters, cancellationToken);
+        return ScalarAffectsRowAsync(_sql.FencedRelease, parameters, cancellationToken);
     }
 
     /// <summary>
@@ -219,7 +222,7 @@ public sealed class PendingToolStateRepository
         var parameters = new DynamicParameters();
         parameters.Add("grace_seconds", Guard.NonNegative(grace ?? _options.StaleClaimGrace, nameof(grace)));
         parameters.Add("ttl_seconds", Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl)));
-        return DbErrors.Translated(_connection.ExecuteAsync(Command(_sql.RevertStale, parameters, cancellationToken)));
+        return DbErrors.Translated(_connection.ExecuteScalarAsync<int>(Command(_sql.RevertStale, parameters, cancellationToken)));
     }
 
     /// <summary>Deletes every expired state, of every user.</summary>
@@ -258,6 +261,9 @@ public sealed class PendingToolStateRepository
 
     private async Task<bool> ExecuteAffectsRowAsync(string sql, DynamicParameters parameters, CancellationToken cancellationToken)
         => await DbErrors.Translated(_connection.ExecuteAsync(Command(sql, parameters, cancellationToken))).ConfigureAwait(false) > 0;
+
+    private async Task<bool> ScalarAffectsRowAsync(string sql, DynamicParameters parameters, CancellationToken cancellationToken)
+        => await DbErrors.Translated(_connection.ExecuteScalarAsync<long>(Command(sql, parameters, cancellationToken))).ConfigureAwait(false) > 0;
 
     private CommandDefinition Command(string sql, object? parameters, CancellationToken cancellationToken)
         => new(sql, parameters, _transaction, CommandTimeouts.Seconds(_options.CommandTimeout), cancellationToken: cancellationToken);

@@ -8,7 +8,7 @@ namespace ContinuationState.Internal;
 internal sealed class PendingToolStateSql
 {
     /// <summary>The column list every read returns, in the order <see cref="PendingToolStateReader"/> expects.</summary>
-    private const string Columns = "id, conversation_id, user_id, messages, pending_tool_calls, tools_dict, tool_schemas, agent_config, client_tools, created_at, expires_at, status, resumed_at, claim_token";
+    private const string Columns = "id, conversation_id, user_id, messages, pending_tool_calls, tools_dict, tool_schemas, agent_config, client_tools, created_at, expires_at, status, resumed_at, claim_token, resume_id";
 
     // One clock reading stamps both times, so expires_at - created_at is exactly the TTL.
     private const string SaveTemplate = """
@@ -29,7 +29,8 @@ internal sealed class PendingToolStateSql
             expires_at = EXCLUDED.expires_at,
             status = 'pending',
             resumed_at = NULL,
-            claim_token = NULL
+            claim_token = NULL,
+            resume_id = NULL
         RETURNING id, created_at, expires_at
         """;
 
@@ -54,13 +55,13 @@ internal sealed class PendingToolStateSql
         ),
         claimed AS (
             UPDATE {pending_tool_state} AS p
-            SET status = 'resuming', resumed_at = clock_timestamp(), claim_token = gen_random_uuid(),
+            SET status = 'resuming', resumed_at = clock_timestamp(), claim_token = gen_random_uuid(), resume_id = NULL,
                 expires_at = GREATEST(p.expires_at, clock_timestamp() + make_interval(secs => @grace_seconds))
             FROM target AS t
             WHERE p.id = t.id AND t.status = 'pending' AND t.live
             RETURNING p.id, p.conversation_id, p.user_id, p.messages, p.pending_tool_calls, p.tools_dict,
                       p.tool_schemas, p.agent_config, p.client_tools, p.created_at, p.expires_at, p.status,
-                      p.resumed_at, p.claim_token
+                      p.resumed_at, p.claim_token, p.resume_id
         )
         SELECT t.status, c.*
         FROM target AS t LEFT JOIN claimed AS c ON c.id = t.id
@@ -68,7 +69,7 @@ internal sealed class PendingToolStateSql
 
     private const string MarkResumingTemplate = """
         UPDATE {pending_tool_state}
-        SET status = 'resuming', resumed_at = clock_timestamp(), claim_token = NULL,
+        SET status = 'resuming', resumed_at = clock_timestamp(), claim_token = NULL, resume_id = NULL,
             expires_at = GREATEST(expires_at, clock_timestamp() + make_interval(secs => @grace_seconds))
         WHERE conversation_id = @conversation_id AND user_id = @user_id
           AND status = 'pending' AND expires_at > clock_timestamp()
@@ -77,20 +78,39 @@ internal sealed class PendingToolStateSql
     // Matches resuming rows only, so a release can never bring back a deleted or re-saved state;
     // GREATEST never shortens a longer TTL.
     private const string ReleaseTemplate = """
-        UPDATE {pending_tool_state}
-        SET status = 'pending', resumed_at = NULL, claim_token = NULL,
-            expires_at = GREATEST(expires_at, clock_timestamp() + make_interval(secs => @ttl_seconds))
-        WHERE conversation_id = @conversation_id AND user_id = @user_id AND status = 'resuming'
+        WITH released AS (
+            UPDATE {pending_tool_state}
+            SET status = 'pending', resumed_at = NULL, claim_token = NULL, resume_id = NULL,
+                expires_at = GREATEST(expires_at, clock_timestamp() + make_interval(secs => @ttl_seconds))
+            WHERE conversation_id = @conversation_id AND user_id = @user_id AND status = 'resuming'
+            RETURNING conversation_id, user_id
+        ){forget_running}
+        SELECT count(*) FROM released
+        """;
+
+    // Every way back to pending forgets the claim's resume id: a resume that never completed never looks completed,
+    // and the same or another resume id can claim again.
+    private const string ForgetRunning = """
+        ,
+        forgotten AS (
+            DELETE FROM {resume_receipts} AS r
+            USING released AS x
+            WHERE r.conversation_id = x.conversation_id AND r.user_id = x.user_id AND r.status = 'running'
+        )
         """;
 
     // Fenced: acts only while the caller's claim is the current one. The claim time is compared too, so a
     // claim re-taken by a host that does not write tokens (DocsGPT's Python code) still fences out the old one.
     private const string FencedReleaseTemplate = """
-        UPDATE {pending_tool_state}
-        SET status = 'pending', resumed_at = NULL, claim_token = NULL,
-            expires_at = GREATEST(expires_at, clock_timestamp() + make_interval(secs => @ttl_seconds))
-        WHERE id = @id AND user_id = @user_id AND status = 'resuming'
-          AND claim_token = @claim_token AND resumed_at = @resumed_at
+        WITH released AS (
+            UPDATE {pending_tool_state}
+            SET status = 'pending', resumed_at = NULL, claim_token = NULL, resume_id = NULL,
+                expires_at = GREATEST(expires_at, clock_timestamp() + make_interval(secs => @ttl_seconds))
+            WHERE id = @id AND user_id = @user_id AND status = 'resuming'
+              AND claim_token = @claim_token AND resumed_at = @resumed_at
+            RETURNING conversation_id, user_id
+        ){forget_running}
+        SELECT count(*) FROM released
         """;
 
     private const string FencedDeleteTemplate = """
@@ -107,11 +127,15 @@ internal sealed class PendingToolStateSql
     // A claim with no resumed_at (written by hand or by an older host) counts as stale too: otherwise it
     // could never be resumed again. The TTL is renewed but never shortened.
     private const string RevertStaleTemplate = """
-        UPDATE {pending_tool_state}
-        SET status = 'pending', resumed_at = NULL, claim_token = NULL,
-            expires_at = GREATEST(expires_at, clock_timestamp() + make_interval(secs => @ttl_seconds))
-        WHERE status = 'resuming'
-          AND (resumed_at IS NULL OR resumed_at < clock_timestamp() - make_interval(secs => @grace_seconds))
+        WITH released AS (
+            UPDATE {pending_tool_state}
+            SET status = 'pending', resumed_at = NULL, claim_token = NULL, resume_id = NULL,
+                expires_at = GREATEST(expires_at, clock_timestamp() + make_interval(secs => @ttl_seconds))
+            WHERE status = 'resuming'
+              AND (resumed_at IS NULL OR resumed_at < clock_timestamp() - make_interval(secs => @grace_seconds))
+            RETURNING conversation_id, user_id
+        ){forget_running}
+        SELECT count(*) FROM released
         """;
 
     private const string PurgeExpiredTemplate = """
@@ -174,6 +198,8 @@ internal sealed class PendingToolStateSql
     public string PurgeExpiredBatch { get; }
 
     private static string Qualify(string template, QualifiedNames names) => template
+        .Replace("{forget_running}", ForgetRunning.TrimEnd(), StringComparison.Ordinal)
         .Replace("{columns}", Columns, StringComparison.Ordinal)
-        .Replace("{pending_tool_state}", names.PendingToolState, StringComparison.Ordinal);
+        .Replace("{pending_tool_state}", names.PendingToolState, StringComparison.Ordinal)
+        .Replace("{resume_receipts}", names.ResumeReceipts, StringComparison.Ordinal);
 }

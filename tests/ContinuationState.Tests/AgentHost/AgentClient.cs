@@ -41,6 +41,16 @@ internal sealed class AgentClient(HttpClient http) : IDisposable
     public async Task<Turn> ResumeAsync(string conversation, string user, object[] actions, CancellationToken cancellationToken = default)
         => await ReadAsync(await SendAsync(HttpMethod.Post, $"/conversations/{conversation}/resume", user, new { actions }, cancellationToken), cancellationToken);
 
+    /// <summary>A resume with an <c>Idempotency-Key</c>: the answer is a stream, or JSON for 202 / a completed receipt.</summary>
+    public async Task<Turn> ResumeWithKeyAsync(string conversation, string user, object[] actions, string idempotencyKey)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/conversations/{conversation}/resume");
+        request.Headers.Add("X-User-Id", user);
+        request.Headers.Add("Idempotency-Key", idempotencyKey);
+        request.Content = JsonContent.Create(new { actions }, options: Json);
+        return await ReadAsync(await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead));
+    }
+
     public async Task<(HttpStatusCode Status, string Body)> GetPendingAsync(string conversation, string user)
     {
         using var response = await SendAsync(HttpMethod.Get, $"/conversations/{conversation}/pending", user, null);

@@ -29,7 +29,7 @@ public sealed class MigrationTests : IAsyncLifetime
 
         Assert.Equal(ContinuationStateMigrator.ShippedMigrations, applied);
         Assert.Equal(
-            ["agent_config", "claim_token", "client_tools", "conversation_id", "created_at", "expires_at", "id", "messages", "pending_tool_calls", "resumed_at", "status", "tool_schemas", "tools_dict", "user_id"],
+            ["agent_config", "claim_token", "client_tools", "conversation_id", "created_at", "expires_at", "id", "messages", "pending_tool_calls", "resume_id", "resumed_at", "status", "tool_schemas", "tools_dict", "user_id"],
             await ColumnsOf("pending_tool_state"));
         Assert.Equal(
             ["created_at", "id", "legacy_mongo_id", "name", "updated_at", "user_id"],

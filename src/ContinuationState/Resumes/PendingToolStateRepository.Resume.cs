@@ -1,0 +1,103 @@
+using System.Data.Common;
+using ContinuationState.Internal;
+using ContinuationState.Serialization;
+using Dapper;
+
+namespace ContinuationState;
+
+/// <summary>Idempotent resume: claims under a resume id, completion with a receipt.</summary>
+public sealed partial class PendingToolStateRepository
+{
+    /// <summary>
+    /// Claims live pending state under <paramref name="resumeId"/>, the caller's idempotency key, or tells what a
+    /// retry of that resume should know: still running, already completed (with its receipt), held by another
+    /// resume, or nothing there. One round trip.
+    /// </summary>
+    /// <param name="conversationId">The conversation's UUID.</param>
+    /// <param name="userId">The owner; another user's state or receipt is never seen.</param>
+    /// <param name="resumeId">The resume's idempotency key: at most 200 characters.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The outcome; the state and its claim token only when this call took the claim.</returns>
+    public Task<ResumeClaim> ClaimForResumeAsync(Guid conversationId, string userId, string resumeId, CancellationToken cancellationToken = default)
+    {
+        Guard.UserId(userId);
+        Guard.ResumeId(resumeId);
+        var parameters = Key(conversationId, userId);
+        parameters.Add("resume_id", resumeId);
+        parameters.Add("grace_seconds", _options.StaleClaimGrace.TotalSeconds);
+        return DbErrors.Translated(ClaimForResumeCoreAsync(conversationId, userId, resumeId, parameters, cancellationToken));
+    }
+
+    /// <summary>
+    /// Completes a resume claimed with <see cref="ClaimForResumeAsync"/>: deletes the state and turns its resume id
+    /// into a receipt carrying <paramref name="outcome"/>, in one statement, only while the claim is still the
+    /// current one. A retry of the same resume id then gets <see cref="ResumeClaimStatus.Completed"/> with the receipt.
+    /// </summary>
+    /// <param name="claimed">The state the claim returned.</param>
+    /// <param name="outcome">A small document the host chooses (e.g. the answer message's id); null for none.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>True when the resume completed; false when the claim is no longer current (nothing changed).</returns>
+    /// <exception cref="ArgumentException"><paramref name="claimed"/> was not claimed under a resume id.</exception>
+    /// <exception cref="StateTooLargeException">The outcome exceeds <see cref="ContinuationStateOptions.MaxReceiptOutcomeBytes"/>.</exception>
+    public Task<bool> CompleteResumeAsync(PendingToolState claimed, object? outcome = null, CancellationToken cancellationToken = default)
+    {
+        var parameters = Fence(claimed);
+        if (claimed.ResumeId is null)
+        {
+            throw new ArgumentException("The state was not claimed under a resume id; complete it with DeleteStateAsync(claimed).", nameof(claimed));
+        }
+
+        var serialized = outcome is null
+            ? null
+            : ContinuationJson.SerializeColumn(outcome, "$.outcome", _options.Json, new ContinuationJsonBudget(_options.MaxReceiptOutcomeBytes));
+        parameters.Add("outcome", new JsonbParameter(serialized));
+        parameters.Add("retention_seconds", _options.ReceiptRetention.TotalSeconds);
+        return DbErrors.Translated(CompleteCoreAsync(parameters, cancellationToken));
+    }
+
+    /// <summary>Deletes receipts past their retention, and claim records a crashed host left running that long.</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>How many receipts were deleted.</returns>
+    public Task<int> PurgeExpiredReceiptsAsync(CancellationToken cancellationToken = default)
+    {
+        var parameters = new DynamicParameters();
+        parameters.Add("retention_seconds", _options.ReceiptRetention.TotalSeconds);
+        return DbErrors.Translated(_connection.ExecuteAsync(Command(_resumeSql.PurgeExpired, parameters, cancellationToken)));
+    }
+
+    private async Task<ResumeClaim> ClaimForResumeCoreAsync(Guid conversationId, string userId, string resumeId, DynamicParameters parameters, CancellationToken cancellationToken)
+    {
+        var reader = await _connection.ExecuteReaderAsync(Command(_resumeSql.Claim, parameters, cancellationToken)).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+
+        // Columns: 0 state status, 1 its resume id, 2 its claim time, 3 receipt status, 4 completed at, 5 outcome, 6.. claimed state.
+        if (!reader.IsDBNull(3) && reader.GetFieldValue<string>(3) == "completed")
+        {
+            var outcome = reader.IsDBNull(5) ? (System.Text.Json.JsonElement?)null : PendingToolStateReader.Json(reader, 5);
+            return ResumeClaim.Completed(new ResumeReceipt(conversationId, userId, resumeId, reader.GetFieldValue<DateTimeOffset>(4), outcome));
+        }
+
+        if (!reader.IsDBNull(6))
+        {
+            return ResumeClaim.Claimed(PendingToolStateReader.Read(reader, offset: 6));
+        }
+
+        if (!reader.IsDBNull(0) && reader.GetFieldValue<string>(0) == "resuming")
+        {
+            return string.Equals(Nullable(reader, 1), resumeId, StringComparison.Ordinal)
+                ? ResumeClaim.InProgress(reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2))
+                : ResumeClaim.InProgressByAnotherResume();
+        }
+
+        return ResumeClaim.NotFound();
+    }
+
+    private async Task<bool> CompleteCoreAsync(DynamicParameters parameters, CancellationToken cancellationToken)
+    {
+        var (deleted, _) = await _connection.QuerySingleAsync<(long Deleted, DateTime? CompletedAt)>(Command(_resumeSql.Complete, parameters, cancellationToken)).ConfigureAwait(false);
+        return deleted > 0;
+    }
+
+    private static string? Nullable(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<string>(ordinal);
+}

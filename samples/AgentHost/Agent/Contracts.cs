@@ -39,4 +39,12 @@ internal sealed record ToolCall(string CallId, string Name, JsonElement Argument
 /// <summary>What the pending-pause route and the pause events tell the client.</summary>
 internal sealed record PauseResponse(Guid ConversationId, string Kind, IReadOnlyList<ToolCall> PendingToolCalls, DateTimeOffset? ExpiresAt = null);
 
+/// <summary><c>GET /conversations</c>: one of the user's conversations, newest first, with its saved pause if any.</summary>
+internal sealed record ConversationSummary(Guid Id, string? Name, DateTimeOffset CreatedAt, PauseSummary? Pause);
+
+/// <summary>A saved pause, for a page that comes back to it: what it waits for and the messages so far.</summary>
+/// <param name="Status"><c>pending</c> (answer it), <c>resuming</c> (a resume holds the claim now) or <c>expired</c> (past its TTL, not purged yet).</param>
+/// <param name="Kind">The pause event: <c>tool_approval_required</c> or <c>client_tool_required</c>.</param>
+internal sealed record PauseSummary(string Status, string Kind, IReadOnlyList<ToolCall> PendingToolCalls, DateTimeOffset ExpiresAt, JsonElement Messages);
+
 internal sealed record ErrorResponse(string Error);

@@ -25,6 +25,9 @@ internal sealed class SseWriter
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
         await context.Response.StartAsync(context.RequestAborted);
+        // StartAsync only queues the status line and headers: flush them, so the client knows at once that the
+        // stream (and, for a resume, the claim) is under way, even while a slow tool runs before the first event.
+        await context.Response.Body.FlushAsync(context.RequestAborted);
         return new SseWriter(context.Response, json);
     }
 

@@ -10,7 +10,7 @@ var connectionString = Environment.GetEnvironmentVariable("CONTINUATIONSTATE_CON
 var hostPath = Argument("--host");
 if (string.IsNullOrWhiteSpace(connectionString) || hostPath is null)
 {
-    Console.Error.WriteLine("usage: CONTINUATIONSTATE_CONNECTION=... AgentHost.Demo --host path/to/AgentHost.dll [--log-dir dir]  (./build.sh demo does all of this)");
+    Console.Error.WriteLine("usage: CONTINUATIONSTATE_CONNECTION=... AgentHost.Demo --host path/to/AgentHost.dll [--log-dir dir] [--serve]  (./build.sh demo does all of this)");
     return 2;
 }
 
@@ -171,6 +171,24 @@ Console.WriteLine();
 Console.WriteLine(transcript.Failures == 0
     ? $"demo passed: {transcript.Checks} checks. Host log: {logPath}"
     : $"demo FAILED: {transcript.Failures} of {transcript.Checks} checks. Host log: {logPath}");
+
+if (args.Contains("--serve") && transcript.Failures == 0)
+{
+    // Keep a host up for a person: the approval page at /, on the same throwaway database, until Ctrl+C.
+    settings.Remove("AgentHost:PauseTtl");
+    settings.Remove("AgentHost:ToolLatency");
+    var stopped = new TaskCompletionSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        stopped.TrySetResult();
+    };
+    using var served = await HostProcess.StartAsync(hostFullPath, port, settings, logPath);
+    AppDomain.CurrentDomain.ProcessExit += (_, _) => served.Dispose();
+    Console.WriteLine($"The approval page: {served.Address.GetLeftPart(UriPartial.Authority)}/  (Ctrl+C stops the host)");
+    await stopped.Task;
+}
+
 return transcript.Failures == 0 ? 0 : 1;
 
 async Task<HostProcess> StartHostAsync(string what)

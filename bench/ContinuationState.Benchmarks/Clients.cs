@@ -161,14 +161,16 @@ internal sealed class RawClient(string name, NpgsqlDataSource dataSource, Librar
 
     private async Task<bool> AffectsRowAsync(LibrarySql.Statement statement, StateKey key)
     {
+        // Statements either report rows affected (a plain DELETE) or select a count (release, which also forgets
+        // the claim's resume receipt in the same statement): read whichever this one does, as the library does.
         await using var connection = await dataSource.OpenConnectionAsync();
-        if ((variant & RawVariant.Dapper) != 0)
+        await using var reader = await ExecuteReaderAsync(connection, statement, key, CommandBehavior.Default);
+        if (reader.FieldCount == 0)
         {
-            return await connection.ExecuteAsync(new CommandDefinition(statement.Sql, DapperParameters(statement, key))) > 0;
+            return reader.RecordsAffected > 0;
         }
 
-        await using var command = await CommandAsync(connection, statement, key);
-        return await command.ExecuteNonQueryAsync() > 0;
+        return await reader.ReadAsync() && Convert.ToInt64(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture) > 0;
     }
 
     private async Task<DbDataReader> ExecuteReaderAsync(NpgsqlConnection connection, LibrarySql.Statement statement, StateKey key, CommandBehavior behavior)

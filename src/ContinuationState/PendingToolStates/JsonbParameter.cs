@@ -6,14 +6,34 @@ using NpgsqlTypes;
 namespace ContinuationState.Internal;
 
 /// <summary>
-/// Sends already-serialized UTF-8 JSON as <c>jsonb</c>. Npgsql sends <c>byte[]</c> as <c>bytea</c> unless told
-/// otherwise, and a per-value Dapper parameter keeps that choice out of process-wide type handlers.
+/// Sends already-serialized UTF-8 JSON as <c>jsonb</c>. Npgsql sends bytes as <c>bytea</c> unless told otherwise,
+/// and a per-value Dapper parameter keeps that choice out of process-wide type handlers. The bytes may be a slice
+/// of a larger array (Npgsql writes <see cref="ReadOnlyMemory{T}"/> of bytes to jsonb as is); null sends SQL NULL.
 /// </summary>
-internal sealed class JsonbParameter(byte[]? utf8Json) : SqlMapper.ICustomQueryParameter
+internal sealed class JsonbParameter : SqlMapper.ICustomQueryParameter
 {
+    private readonly ReadOnlyMemory<byte>? _utf8Json;
+
+    public JsonbParameter(ReadOnlyMemory<byte>? utf8Json)
+    {
+        _utf8Json = utf8Json;
+    }
+
+    // Its own overload, and no conditional expression: a null byte[] converts to an empty ReadOnlyMemory, which
+    // would be sent as (invalid) empty jsonb instead of NULL.
+    public JsonbParameter(byte[]? utf8Json)
+    {
+        if (utf8Json is not null)
+        {
+            _utf8Json = utf8Json;
+        }
+    }
+
     public void AddParameter(IDbCommand command, string name)
     {
-        var parameter = new NpgsqlParameter(name, NpgsqlDbType.Jsonb) { Value = (object?)utf8Json ?? DBNull.Value };
+        NpgsqlParameter parameter = _utf8Json is { } json
+            ? new NpgsqlParameter<ReadOnlyMemory<byte>>(name, NpgsqlDbType.Jsonb) { TypedValue = json }
+            : new NpgsqlParameter(name, NpgsqlDbType.Jsonb) { Value = DBNull.Value };
         command.Parameters.Add(parameter);
     }
 }

@@ -5,16 +5,17 @@ namespace ContinuationState.Internal;
 
 /// <summary>
 /// A snapshot's parts serialized to jsonb. Every part is serialized, and checked against one byte budget, before
-/// anything is sent: a bad value never leaves a half-written row.
+/// anything is sent: a bad value never leaves a half-written row. The parts are written one after another with one
+/// writer into one buffer, and the parameters point into one array holding them all.
 /// </summary>
 internal sealed class SnapshotParameters
 {
-    private readonly byte[] _messages;
-    private readonly byte[] _pendingToolCalls;
-    private readonly byte[] _toolsDict;
-    private readonly byte[] _toolSchemas;
-    private readonly byte[] _agentConfig;
-    private readonly byte[]? _clientTools;
+    private readonly ReadOnlyMemory<byte> _messages;
+    private readonly ReadOnlyMemory<byte> _pendingToolCalls;
+    private readonly ReadOnlyMemory<byte> _toolsDict;
+    private readonly ReadOnlyMemory<byte> _toolSchemas;
+    private readonly ReadOnlyMemory<byte> _agentConfig;
+    private readonly ReadOnlyMemory<byte>? _clientTools;
 
     private SnapshotParameters(ContinuationSnapshot snapshot, ContinuationJsonOptions options)
     {
@@ -25,13 +26,33 @@ internal sealed class SnapshotParameters
         Required(snapshot.AgentConfig, nameof(snapshot.AgentConfig));
 
         var budget = new ContinuationJsonBudget(options.MaxBytes);
-        _messages = ContinuationJson.SerializeColumn(snapshot.Messages, "$.messages", options, budget);
-        _pendingToolCalls = ContinuationJson.SerializeColumn(snapshot.PendingToolCalls, "$.pending_tool_calls", options, budget);
-        _toolsDict = ContinuationJson.SerializeColumn(snapshot.ToolsDict, "$.tools_dict", options, budget);
-        _toolSchemas = ContinuationJson.SerializeColumn(snapshot.ToolSchemas, "$.tool_schemas", options, budget);
-        _agentConfig = ContinuationJson.SerializeColumn(snapshot.AgentConfig, "$.agent_config", options, budget);
-        _clientTools = snapshot.ClientTools is null ? null : ContinuationJson.SerializeColumn(snapshot.ClientTools, "$.client_tools", options, budget);
-        TotalBytes = options.MaxBytes - budget.Remaining;
+        var expectedBytes = (long)JsonColumnWriter.ParsedJsonLength(snapshot.Messages) + JsonColumnWriter.ParsedJsonLength(snapshot.PendingToolCalls)
+            + JsonColumnWriter.ParsedJsonLength(snapshot.ToolsDict) + JsonColumnWriter.ParsedJsonLength(snapshot.ToolSchemas)
+            + JsonColumnWriter.ParsedJsonLength(snapshot.AgentConfig) + JsonColumnWriter.ParsedJsonLength(snapshot.ClientTools);
+        using var columns = new JsonColumnWriter(options, budget, expectedBytes);
+        var messages = columns.Write(snapshot.Messages, "$.messages");
+        var pendingToolCalls = columns.Write(snapshot.PendingToolCalls, "$.pending_tool_calls");
+        var toolsDict = columns.Write(snapshot.ToolsDict, "$.tools_dict");
+        var toolSchemas = columns.Write(snapshot.ToolSchemas, "$.tool_schemas");
+        var agentConfig = columns.Write(snapshot.AgentConfig, "$.agent_config");
+        var clientTools = snapshot.ClientTools is null ? (Range?)null : columns.Write(snapshot.ClientTools, "$.client_tools");
+
+        // The parameters point into one array that is ours alone: no pooled buffer is lent to the command, so no
+        // caller's lifetime rules decide when personal data goes back to the pool. Parsed JSON of the expected size
+        // was written straight into it; other output is copied into it once, and the pooled buffer zeroed.
+        var json = columns.DetachWrittenOrCopy();
+        _messages = json[messages];
+        _pendingToolCalls = json[pendingToolCalls];
+        _toolsDict = json[toolsDict];
+        _toolSchemas = json[toolSchemas];
+        _agentConfig = json[agentConfig];
+        if (clientTools is { } range)
+        {
+            // Not a conditional expression: there, null would become an empty array, sent as invalid jsonb.
+            _clientTools = json[range];
+        }
+
+        TotalBytes = json.Length;
     }
 
     /// <summary>The JSON size of all parts together.</summary>

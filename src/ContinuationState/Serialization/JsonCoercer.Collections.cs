@@ -131,7 +131,7 @@ internal sealed partial class JsonCoercer
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             var keyPath = new JsonPathBuilder(_path + "[<key>]");
-            var nested = new JsonCoercer(writer, _options, _serializerOptions, keyPath, _open, _depth, _limitBytes, _availableBytes - WrittenBytes);
+            using var nested = new JsonCoercer(writer, _options, _serializerOptions, keyPath, _open, _depth, _limitBytes, _availableBytes - WrittenBytes);
             nested.WriteValue(key);
         }
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Unicode;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -16,19 +17,7 @@ internal sealed partial class JsonCoercer
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                Enter(null);
-                _writer.WriteStartObject();
-                var names = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var property in element.EnumerateObject())
-                {
-                    BeginMember(NameOf(property), names);
-                    WriteElement(property.Value);
-                    EndMember();
-                    CheckBudget();
-                }
-
-                _writer.WriteEndObject();
-                Exit(null);
+                WriteElementObject(element);
                 break;
             case JsonValueKind.Array:
                 Enter(null);
@@ -47,7 +36,7 @@ internal sealed partial class JsonCoercer
                 Exit(null);
                 break;
             case JsonValueKind.String:
-                WriteString(StringOf(element));
+                WriteElementString(JsonMarshal.GetRawUtf8Value(element));
                 break;
             case JsonValueKind.Number:
                 WriteJsonNumber(JsonMarshal.GetRawUtf8Value(element));
@@ -63,6 +52,96 @@ internal sealed partial class JsonCoercer
                 throw new ContinuationJsonException(_path.ToString(), "default(JsonElement) holds no JSON value.");
         }
     }
+
+    /// <summary>
+    /// An object of parsed JSON. Names are read as raw UTF-8 and compared as bytes; only a name with escapes (or
+    /// with bytes that are not UTF-8) is decoded to a string, so the text policies can look at it.
+    /// </summary>
+    private void WriteElementObject(JsonElement element)
+    {
+        Enter(null);
+        _writer.WriteStartObject();
+        var names = _elementNames ??= new ElementMemberNames();
+        var frame = names.Open();
+        foreach (var property in element.EnumerateObject())
+        {
+            var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+            if (IsPlainUtf8(raw))
+            {
+                EnsureRoom(raw.Length + 3L);
+                if (!names.TryAdd(ref frame, property, decoded: null))
+                {
+                    throw DuplicateKey(Encoding.UTF8.GetString(raw));
+                }
+
+                _writer.WritePropertyName(raw);
+                _path.PushName(property);
+            }
+            else
+            {
+                var rawName = JsonStringUnescaper.Unescape(raw);
+                EnsureRoom(rawName.Length + 3L);
+                var name = ApplyTextPolicies(rawName, keyOfCurrentObject: true);
+                if (!names.TryAdd(ref frame, property, Encoding.UTF8.GetBytes(name)))
+                {
+                    throw DuplicateKey(name);
+                }
+
+                _writer.WritePropertyName(name);
+                _path.PushName(name);
+            }
+
+            WriteElement(property.Value);
+            EndMember();
+            CheckBudget();
+        }
+
+        names.Close(frame);
+        _writer.WriteEndObject();
+        Exit(null);
+    }
+
+    /// <summary>
+    /// A string of parsed JSON, given as its raw token (quotes included). Text already in the form the writer would
+    /// give it is copied as it is; other text without escapes is written from its UTF-8; escapes are decoded into a
+    /// scratch buffer; only text whose escapes stand for U+0000 or an unpaired surrogate (or that is not UTF-8)
+    /// becomes a string, for the text policies.
+    /// </summary>
+    private void WriteElementString(ReadOnlySpan<byte> token)
+    {
+        var raw = token[1..^1];
+        if (CanonicalJsonString.IsCanonical(raw))
+        {
+            EnsureRoom(token.Length);
+            _writer.WriteRawValue(token, skipInputValidation: true);
+            return;
+        }
+
+        if (IsPlainUtf8(raw))
+        {
+            WriteUtf8String(raw);
+            return;
+        }
+
+        if (Utf8.IsValid(raw))
+        {
+            // Every escape is at most six bytes and stands for at least one: fail a huge string before decoding it.
+            EnsureRoom((raw.Length / 6) + 2L);
+            var scratch = _scratch ??= new PooledBufferWriter(raw.Length);
+            if (JsonStringUnescaper.TryUnescapeUtf8(raw, scratch.GetSpan(raw.Length), out var length))
+            {
+                scratch.Advance(length);
+                WriteUtf8String(scratch.WrittenSpan);
+                scratch.Clear();
+                return;
+            }
+        }
+
+        WriteString(JsonStringUnescaper.Unescape(raw));
+    }
+
+    /// <summary>Raw JSON string contents that are their own text: no escapes, and valid UTF-8.</summary>
+    private static bool IsPlainUtf8(ReadOnlySpan<byte> raw) => !raw.Contains((byte)'\\') && Utf8.IsValid(raw);
 
     private void WriteJsonNumber(ReadOnlySpan<byte> number)
     {
@@ -134,32 +213,6 @@ internal sealed partial class JsonCoercer
             throw new ContinuationJsonException(
                 _path.ToString(),
                 $"The JsonValue of type '{TypeNames.Display(value.GetType())}' does not expose its value.");
-        }
-    }
-
-    private static string NameOf(JsonProperty property)
-    {
-        try
-        {
-            return property.Name;
-        }
-        catch (InvalidOperationException)
-        {
-            // The name holds a lone-surrogate escape such as \ud800; decode it ourselves so the policy can apply.
-            return JsonStringUnescaper.Unescape(JsonMarshal.GetRawUtf8PropertyName(property));
-        }
-    }
-
-    private static string StringOf(JsonElement element)
-    {
-        try
-        {
-            return element.GetString()!;
-        }
-        catch (InvalidOperationException)
-        {
-            var raw = JsonMarshal.GetRawUtf8Value(element);
-            return JsonStringUnescaper.Unescape(raw[1..^1]);
         }
     }
 }

@@ -10,6 +10,7 @@ internal sealed partial class JsonCoercer
     // Longer strings are written in segments so the budget is checked as they go and the writer never asks for a
     // buffer three times the size of the whole string up front.
     private const int ChunkChars = 8192;
+    private const int ChunkBytes = 3 * ChunkChars;
 
     // U+0000 and every surrogate; surrogates are then checked for a partner one by one.
     private static readonly SearchValues<char> SuspectChars = SearchValues.Create(CreateSuspectChars());
@@ -46,6 +47,37 @@ internal sealed partial class JsonCoercer
     }
 
     /// <summary>
+    /// Writes UTF-8 text that needs no policy (no U+0000, no unpaired surrogate: it came from valid UTF-8), in
+    /// segments when long, like <see cref="WriteString"/>.
+    /// </summary>
+    private void WriteUtf8String(ReadOnlySpan<byte> text)
+    {
+        // Escaping only ever lengthens the text.
+        EnsureRoom(text.Length + 2L);
+        if (text.Length <= ChunkBytes)
+        {
+            _writer.WriteStringValue(text);
+            return;
+        }
+
+        while (text.Length > ChunkBytes)
+        {
+            // Cut before a character's first byte, never inside its UTF-8 sequence.
+            var length = ChunkBytes;
+            while ((text[length] & 0xC0) == 0x80)
+            {
+                length--;
+            }
+
+            _writer.WriteStringValueSegment(text[..length], isFinalSegment: false);
+            text = text[length..];
+            CheckBudget();
+        }
+
+        _writer.WriteStringValueSegment(text, isFinalSegment: true);
+    }
+
+    /// <summary>
     /// Starts member <paramref name="rawName"/> of the object being written: applies the text policies to the
     /// name, refuses a name already used in this object, writes it, and pushes it on the path.
     /// </summary>
@@ -55,9 +87,7 @@ internal sealed partial class JsonCoercer
         var name = ApplyTextPolicies(rawName, keyOfCurrentObject: true);
         if (!namesSoFar.Add(name))
         {
-            throw new ContinuationJsonException(
-                _path.WithName(name),
-                "Two keys of this object become the same JSON key; jsonb would silently keep only one of them.");
+            throw DuplicateKey(name);
         }
 
         _writer.WritePropertyName(name);
@@ -65,6 +95,10 @@ internal sealed partial class JsonCoercer
     }
 
     private void EndMember() => _path.Pop();
+
+    private ContinuationJsonException DuplicateKey(string name) => new(
+        _path.WithName(name),
+        "Two keys of this object become the same JSON key; jsonb would silently keep only one of them.");
 
     /// <summary>
     /// Returns <paramref name="text"/> with the policies applied (the same instance when nothing needs changing)

@@ -8,11 +8,13 @@ namespace ContinuationState.Serialization;
 
 /// <summary>
 /// Walks a CLR value and writes the JSON that <see cref="ContinuationJson"/> documents, checking depth, cycles and
-/// the byte budget as it goes. One instance serves one call (or one complex dictionary key); it is not shared.
+/// the byte budget as it goes. One instance serves the columns of one call, one after another (see
+/// <see cref="JsonColumnWriter"/>), or one complex dictionary key; it is not shared.
 /// </summary>
-internal sealed partial class JsonCoercer
+internal sealed partial class JsonCoercer : IDisposable
 {
-    private static readonly JsonWriterOptions WriterOptions = new()
+    /// <summary>The writer settings of every column.</summary>
+    internal static readonly JsonWriterOptions WriterOptions = new()
     {
         // Non-ASCII text stays UTF-8 rather than \u escapes: smaller rows, the same jsonb. The output is stored,
         // never embedded in HTML, so the HTML-sensitive characters need no escaping either.
@@ -31,8 +33,18 @@ internal sealed partial class JsonCoercer
     // way out, so the same object in two sibling positions is fine.
     private readonly HashSet<object> _open;
     private readonly long _limitBytes;
-    private readonly long _availableBytes;
+    private long _availableBytes;
     private int _depth;
+
+    // Made on first use by JsonElement values: their objects' member names, and room to unescape their strings.
+    private ElementMemberNames? _elementNames;
+    private PooledBufferWriter? _scratch;
+
+    /// <summary>A coercer for columns written by <see cref="WriteRoot"/>.</summary>
+    public JsonCoercer(Utf8JsonWriter writer, ContinuationJsonOptions options, long limitBytes)
+        : this(writer, options, options.EffectiveSerializerOptions, new JsonPathBuilder("$"), new HashSet<object>(ReferenceEqualityComparer.Instance), 0, limitBytes, 0)
+    {
+    }
 
     private JsonCoercer(
         Utf8JsonWriter writer,
@@ -59,23 +71,31 @@ internal sealed partial class JsonCoercer
     /// <summary>Serializes one value, spending its size from <paramref name="budget"/>.</summary>
     public static byte[] Serialize(object? value, string rootPath, ContinuationJsonOptions options, ContinuationJsonBudget budget)
     {
-        using var buffer = new PooledBufferWriter();
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            var coercer = new JsonCoercer(
-                writer,
-                options,
-                options.EffectiveSerializerOptions,
-                new JsonPathBuilder(rootPath),
-                new HashSet<object>(ReferenceEqualityComparer.Instance),
-                depth: 0,
-                budget.LimitBytes,
-                budget.Remaining);
-            coercer.WriteValue(value);
-        }
+        using var columns = new JsonColumnWriter(options, budget);
+        columns.Write(value, rootPath);
+        return columns.ToArray();
+    }
 
-        budget.Spend(buffer.WrittenCount);
-        return buffer.WrittenSpan.ToArray();
+    /// <summary>
+    /// Writes <paramref name="value"/> as a new JSON document after whatever the writer has written, with paths
+    /// starting at <paramref name="rootPath"/>, in at most <paramref name="availableBytes"/> bytes; flushes it.
+    /// </summary>
+    public void WriteRoot(object? value, string rootPath, long availableBytes)
+    {
+        _writer.Reset();
+        _path.Reset(rootPath);
+        _open.Clear();
+        _depth = 0;
+        _availableBytes = availableBytes;
+        WriteValue(value);
+        _writer.Flush();
+    }
+
+    /// <summary>Zeroes and returns the scratch buffer, if one was rented.</summary>
+    public void Dispose()
+    {
+        _scratch?.Dispose();
+        _scratch = null;
     }
 
     private void WriteValue(object? value)

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Json;
 
 namespace ContinuationState.Serialization;
 
@@ -9,19 +11,32 @@ namespace ContinuationState.Serialization;
 /// </summary>
 internal sealed class JsonPathBuilder
 {
-    private readonly string _root;
     private readonly List<Segment> _segments = [];
+    private string _root;
 
     public JsonPathBuilder(string root)
     {
         _root = root;
     }
 
-    public void PushIndex(int index) => _segments.Add(new Segment(null, index));
+    /// <summary>Starts over at <paramref name="root"/>, for the next column written with the same builder.</summary>
+    public void Reset(string root)
+    {
+        _root = root;
+        _segments.Clear();
+    }
 
-    public void SetIndex(int index) => _segments[^1] = new Segment(null, index);
+    public void PushIndex(int index) => _segments.Add(new Segment(null, index, default));
 
-    public void PushName(string name) => _segments.Add(new Segment(name, 0));
+    public void SetIndex(int index) => _segments[^1] = new Segment(null, index, default);
+
+    public void PushName(string name) => _segments.Add(new Segment(name, 0, default));
+
+    /// <summary>
+    /// Pushes the name of <paramref name="property"/>, whose raw UTF-8 name holds no escapes (so it is the name
+    /// itself); decoded to a string only if an exception needs the path.
+    /// </summary>
+    public void PushName(JsonProperty property) => _segments.Add(new Segment(null, -1, property));
 
     public void Pop() => _segments.RemoveAt(_segments.Count - 1);
 
@@ -36,13 +51,17 @@ internal sealed class JsonPathBuilder
         var builder = new StringBuilder(_root);
         foreach (var segment in _segments)
         {
-            if (segment.Name is null)
+            if (segment.Name is not null)
             {
-                builder.Append('[').Append(segment.Index.ToString(CultureInfo.InvariantCulture)).Append(']');
+                AppendName(builder, segment.Name);
+            }
+            else if (segment.Index < 0)
+            {
+                AppendName(builder, Encoding.UTF8.GetString(JsonMarshal.GetRawUtf8PropertyName(segment.Property)));
             }
             else
             {
-                AppendName(builder, segment.Name);
+                builder.Append('[').Append(segment.Index.ToString(CultureInfo.InvariantCulture)).Append(']');
             }
         }
 
@@ -101,5 +120,6 @@ internal sealed class JsonPathBuilder
         return true;
     }
 
-    private readonly record struct Segment(string? Name, int Index);
+    /// <summary>A member name (<see cref="Name"/>, or <see cref="Property"/>'s raw name when the index is -1) or an array index.</summary>
+    private readonly record struct Segment(string? Name, int Index, JsonProperty Property);
 }

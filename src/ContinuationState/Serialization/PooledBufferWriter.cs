@@ -4,17 +4,30 @@ namespace ContinuationState.Serialization;
 
 /// <summary>
 /// An <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="ArrayPool{T}.Shared"/>, so serializing a
-/// large state does not leave a trail of discarded intermediate arrays behind it.
+/// large state does not leave a trail of discarded intermediate arrays behind it. Rented arrays are zeroed before
+/// they go back. Made by <see cref="OverOwnArray"/>, it starts in an array of its own instead, sized by the caller,
+/// which <see cref="DetachWrittenOrCopy"/> hands out without a copy if the output fitted.
 /// </summary>
 internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
     private byte[] _buffer;
     private int _written;
+    private bool _ownArray;
 
     public PooledBufferWriter(int initialCapacity = 512)
     {
         _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
     }
+
+    private PooledBufferWriter(byte[] ownArray)
+    {
+        _buffer = ownArray;
+        _ownArray = true;
+    }
+
+    /// <summary>A writer that starts in an array of its own of <paramref name="capacity"/> bytes.</summary>
+    public static PooledBufferWriter OverOwnArray(int capacity) =>
+        new(GC.AllocateUninitializedArray<byte>(capacity)); // never read beyond what is written
 
     public int WrittenCount => _written;
 
@@ -39,6 +52,43 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         return _buffer.AsSpan(_written);
     }
 
+    /// <summary>Makes room for <paramref name="bytes"/> more bytes at once, instead of doubling up to them.</summary>
+    public void Reserve(int bytes) => EnsureFree(bytes);
+
+    /// <summary>A copy of what was written, in an array of exactly that size.</summary>
+    public byte[] ToArray()
+    {
+        // Every byte is overwritten at once: no need to zero a possibly large array first.
+        var copy = GC.AllocateUninitializedArray<byte>(_written);
+        WrittenSpan.CopyTo(copy);
+        return copy;
+    }
+
+    /// <summary>
+    /// What was written, as memory the caller may keep: the writer's own array when it never outgrew it (no copy),
+    /// else a copy. The writer is left empty.
+    /// </summary>
+    public ReadOnlyMemory<byte> DetachWrittenOrCopy()
+    {
+        if (!_ownArray)
+        {
+            return ToArray();
+        }
+
+        var written = _buffer.AsMemory(0, _written);
+        _buffer = [];
+        _written = 0;
+        _ownArray = false;
+        return written;
+    }
+
+    /// <summary>Zeroes what was written and starts over in the same buffer.</summary>
+    public void Clear()
+    {
+        _buffer.AsSpan(0, _written).Clear();
+        _written = 0;
+    }
+
     public void Dispose()
     {
         if (_buffer.Length == 0)
@@ -47,8 +97,7 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         }
 
         // The bytes are user state (possibly personal data); do not hand them to the next renter of the pool.
-        _buffer.AsSpan(0, _written).Clear();
-        ArrayPool<byte>.Shared.Return(_buffer);
+        ReleaseBuffer();
         _buffer = [];
         _written = 0;
     }
@@ -66,8 +115,17 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         var doubled = (int)Math.Min((long)_buffer.Length * 2, Array.MaxLength);
         var next = ArrayPool<byte>.Shared.Rent(Math.Max(needed, doubled));
         _buffer.AsSpan(0, _written).CopyTo(next);
-        _buffer.AsSpan(0, _written).Clear();
-        ArrayPool<byte>.Shared.Return(_buffer);
+        ReleaseBuffer();
         _buffer = next;
+        _ownArray = false;
+    }
+
+    private void ReleaseBuffer()
+    {
+        _buffer.AsSpan(0, _written).Clear();
+        if (!_ownArray)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
     }
 }

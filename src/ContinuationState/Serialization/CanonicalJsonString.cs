@@ -1,0 +1,182 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
+
+namespace ContinuationState.Serialization;
+
+/// <summary>
+/// Whether the raw contents of a parsed JSON string are exactly what the coercer's writer would write for the text
+/// they stand for, so that they can be copied as they are. The writer leaves a character as it is or replaces it by
+/// the escape its encoder chooses, character by character; so raw text is written as is when every stretch between
+/// escapes needs no escaping and every escape is the one the encoder would choose. JSON that this library wrote, or
+/// that System.Text.Json wrote with the same encoder, passes; <c>\u00e9</c> for <c>é</c> or <c>\/</c> does not.
+/// Escapes of U+0000 and unpaired surrogates never pass: the text policies must see them.
+/// </summary>
+internal static class CanonicalJsonString
+{
+    private static readonly JavaScriptEncoder Encoder = JsonCoercer.WriterOptions.Encoder!;
+
+    // The encoder's escape for each ASCII character; null where it writes the character itself.
+    private static readonly byte[]?[] AsciiEscapes = CreateAsciiEscapes();
+
+    // ASCII the encoder writes as it is, found in bulk, and looked up one by one.
+    private static readonly SearchValues<byte> PlainAscii = SearchValues.Create(
+        Enumerable.Range(0, 0x80).Where(c => AsciiEscapes[c] is null).Select(c => (byte)c).ToArray());
+
+    private static readonly bool[] IsPlainAscii = [.. AsciiEscapes.Select(escape => escape is null)];
+
+    // The letters of the encoder's two-character escapes (\n, \").
+    private static readonly bool[] IsShortEscapeLetter =
+        [.. Enumerable.Range(0, 0x80).Select(c => AsciiEscapes.Any(escape => escape is { Length: 2 } && escape[1] == c))];
+
+    // One bit per BMP character: set where the encoder writes it as it is. Asked of the encoder's own UTF-8 check,
+    // once, so that it agrees with the writer character for character.
+    private static readonly ulong[] WrittenAsIs = CreateWrittenAsIs();
+
+    /// <summary>Checks raw string contents (between the quotes) that the parser has validated as JSON.</summary>
+    public static bool IsCanonical(ReadOnlySpan<byte> raw)
+    {
+        var i = 0;
+        while (true)
+        {
+            // Long plain stretches in bulk; then character by character while escapes and non-ASCII text come
+            // every few bytes (prose with line breaks and accents), until a plain stretch begins again.
+            var next = raw[i..].IndexOfAnyExcept(PlainAscii);
+            if (next < 0)
+            {
+                return true;
+            }
+
+            i += next;
+            var plainRun = 0;
+            while (i < raw.Length && plainRun < 16)
+            {
+                var b = raw[i];
+                int length;
+                if (b < 0x80 && IsPlainAscii[b])
+                {
+                    plainRun++;
+                    i++;
+                    continue;
+                }
+
+                if (b == (byte)'\\')
+                {
+                    var letter = raw[i + 1];
+                    length = letter == (byte)'u' ? UnicodeEscapeLength(raw[i..]) : letter < 0x80 && IsShortEscapeLetter[letter] ? 2 : 0;
+                }
+                else
+                {
+                    // DEL (which the parser lets through and the encoder escapes) gives 0 here too.
+                    length = NonAsciiLength(raw[i..]);
+                }
+
+                if (length == 0)
+                {
+                    return false;
+                }
+
+                plainRun = 0;
+                i += length;
+            }
+
+            if (i == raw.Length)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The length of the non-ASCII character <paramref name="raw"/> starts with, if the encoder writes it as it is;
+    /// else 0, as for bytes that are not UTF-8.
+    /// </summary>
+    private static int NonAsciiLength(ReadOnlySpan<byte> raw)
+    {
+        int length;
+        int scalar;
+        var b = raw[0];
+        if (b is >= 0xC2 and <= 0xDF && raw.Length >= 2 && (raw[1] & 0xC0) == 0x80)
+        {
+            length = 2;
+            scalar = ((b & 0x1F) << 6) | (raw[1] & 0x3F);
+        }
+        else if ((b & 0xF0) == 0xE0 && raw.Length >= 3 && (raw[1] & 0xC0) == 0x80 && (raw[2] & 0xC0) == 0x80)
+        {
+            length = 3;
+            scalar = ((b & 0x0F) << 12) | ((raw[1] & 0x3F) << 6) | (raw[2] & 0x3F);
+            if (scalar < 0x800 || char.IsSurrogate((char)scalar))
+            {
+                return 0; // overlong, or an encoded surrogate: not UTF-8
+            }
+        }
+        else
+        {
+            // Outside the BMP (always escaped by the encoders we know, but asked), DEL, or not UTF-8.
+            return Rune.DecodeFromUtf8(raw, out _, out length) == OperationStatus.Done && b >= 0x80
+                && Encoder.FindFirstCharacterToEncodeUtf8(raw[..length]) < 0 ? length : 0;
+        }
+
+        return (WrittenAsIs[scalar >> 6] & (1UL << (scalar & 63))) != 0 ? length : 0;
+    }
+
+    /// <summary>
+    /// The length of the <c>\uXXXX</c> escape (or surrogate pair of them) that <paramref name="raw"/> starts with, if
+    /// it is the encoder's escape for its character; else 0, as for U+0000 and unpaired surrogates.
+    /// </summary>
+    private static int UnicodeEscapeLength(ReadOnlySpan<byte> raw)
+    {
+        var unit = JsonStringUnescaper.Hex4(raw[2..]);
+        if (char.IsHighSurrogate((char)unit)
+            && raw.Length >= 12 && raw[6] == (byte)'\\' && raw[7] == (byte)'u'
+            && char.IsLowSurrogate((char)JsonStringUnescaper.Hex4(raw[8..])))
+        {
+            var scalar = char.ConvertToUtf32((char)unit, (char)JsonStringUnescaper.Hex4(raw[8..]));
+            return IsEncodersEscape(scalar, raw[..12]) ? 12 : 0;
+        }
+
+        return unit != 0 && !char.IsSurrogate((char)unit) && IsEncodersEscape(unit, raw[..6]) ? 6 : 0;
+    }
+
+    private static bool IsEncodersEscape(int scalar, ReadOnlySpan<byte> escape)
+    {
+        if (scalar < 0x80)
+        {
+            return AsciiEscapes[scalar] is { } expected && escape.SequenceEqual(expected);
+        }
+
+        Span<byte> utf8 = stackalloc byte[4];
+        Span<byte> encoded = stackalloc byte[16];
+        var utf8Length = new Rune(scalar).EncodeToUtf8(utf8);
+        Encoder.EncodeUtf8(utf8[..utf8Length], encoded, out _, out var written);
+        return escape.SequenceEqual(encoded[..written]);
+    }
+
+    private static ulong[] CreateWrittenAsIs()
+    {
+        var bits = new ulong[0x10000 / 64];
+        Span<byte> utf8 = stackalloc byte[4];
+        for (var c = 0; c < 0x10000; c++)
+        {
+            if (!char.IsSurrogate((char)c) && Encoder.FindFirstCharacterToEncodeUtf8(utf8[..new Rune(c).EncodeToUtf8(utf8)]) < 0)
+            {
+                bits[c >> 6] |= 1UL << (c & 63);
+            }
+        }
+
+        return bits;
+    }
+
+    private static byte[]?[] CreateAsciiEscapes()
+    {
+        var escapes = new byte[]?[0x80];
+        Span<byte> encoded = stackalloc byte[16];
+        for (var c = 0; c < escapes.Length; c++)
+        {
+            Encoder.EncodeUtf8([(byte)c], encoded, out _, out var written);
+            escapes[c] = written == 1 ? null : encoded[..written].ToArray();
+        }
+
+        return escapes;
+    }
+}

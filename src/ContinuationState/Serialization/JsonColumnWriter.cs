@@ -1,0 +1,90 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace ContinuationState.Serialization;
+
+/// <summary>
+/// Writes the JSON of one or more columns one after another into one pooled buffer, with one writer, one path and
+/// one coercer, spending every column's size from one budget. What a column wrote is found by the range
+/// <see cref="Write"/> returns; the buffer is zeroed when disposed, since it holds user state.
+/// </summary>
+internal sealed class JsonColumnWriter : IDisposable
+{
+    // Below this, a pooled buffer and one small copy cost less than an array of our own with room to spare.
+    private const long OwnArrayThreshold = 32 * 1024;
+
+    // Utf8JsonWriter asks for at least 4 KiB whenever it runs out of room: leave it that, so output of the expected
+    // size never outgrows the array.
+    private const int OwnArraySlack = 8 * 1024;
+
+    private readonly PooledBufferWriter _buffer;
+    private readonly Utf8JsonWriter _writer;
+    private readonly JsonCoercer _coercer;
+    private readonly ContinuationJsonBudget _budget;
+
+    /// <summary>Creates a writer spending from <paramref name="budget"/>.</summary>
+    /// <param name="options">The policies and limits.</param>
+    /// <param name="budget">The bytes all columns together may take.</param>
+    /// <param name="expectedBytes">
+    /// What the columns are expected to take (see <see cref="ParsedJsonLength"/>); when large, the output goes into
+    /// one array of about that size that <see cref="DetachWrittenOrCopy"/> hands out without copying.
+    /// </param>
+    public JsonColumnWriter(ContinuationJsonOptions options, ContinuationJsonBudget budget, long expectedBytes = 0)
+    {
+        _budget = budget;
+        _buffer = expectedBytes >= OwnArrayThreshold
+            ? PooledBufferWriter.OverOwnArray((int)Math.Min(Math.Min(expectedBytes, budget.Remaining) + OwnArraySlack, Array.MaxLength))
+            : new PooledBufferWriter();
+        _writer = new Utf8JsonWriter(_buffer, JsonCoercer.WriterOptions);
+        _coercer = new JsonCoercer(_writer, options, budget.LimitBytes);
+    }
+
+    /// <summary>Everything written so far, column after column.</summary>
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.WrittenSpan;
+
+    /// <summary>A copy of everything written so far, in an array of exactly that size.</summary>
+    public byte[] ToArray() => _buffer.ToArray();
+
+    /// <summary>Everything written, to keep: without a copy when it fitted the expected size. Ends the writing.</summary>
+    public ReadOnlyMemory<byte> DetachWrittenOrCopy() => _buffer.DetachWrittenOrCopy();
+
+    /// <summary>
+    /// The raw size of <paramref name="value"/> when it is parsed JSON (a <see cref="JsonElement"/> or
+    /// <see cref="JsonDocument"/>), which it is copied at about; else 0.
+    /// </summary>
+    public static int ParsedJsonLength(object? value)
+    {
+        var element = value switch
+        {
+            JsonElement e => e,
+            JsonDocument document => document.RootElement,
+            _ => default,
+        };
+        return element.ValueKind == JsonValueKind.Undefined ? 0 : JsonMarshal.GetRawUtf8Value(element).Length;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="value"/> as the next column; paths in exceptions start at <paramref name="rootPath"/>.
+    /// </summary>
+    /// <returns>Where the column's JSON lies in <see cref="WrittenSpan"/>.</returns>
+    public Range Write(object? value, string rootPath)
+    {
+        // Parsed JSON is copied at about its own size: make room for it once rather than doubling up to it.
+        if (ParsedJsonLength(value) is > 0 and var length)
+        {
+            _buffer.Reserve((int)Math.Min(length, _budget.Remaining));
+        }
+
+        var start = _buffer.WrittenCount;
+        _coercer.WriteRoot(value, rootPath, _budget.Remaining);
+        _budget.Spend(_buffer.WrittenCount - start);
+        return start.._buffer.WrittenCount;
+    }
+
+    public void Dispose()
+    {
+        _coercer.Dispose();
+        _writer.Dispose();
+        _buffer.Dispose();
+    }
+}

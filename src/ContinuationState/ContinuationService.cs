@@ -71,7 +71,14 @@ public sealed class ContinuationService : IContinuationService
                 Log.LegacyIdEvicted(_logger, conversationId);
                 var fresh = await ResolveAsync(connection, reference, cancellationToken).ConfigureAwait(false)
                     ?? throw new ConversationNotFoundException(conversationId, e);
-                await states.SaveSerializedAsync(fresh.Uuid, userId, payload, ttlSeconds, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await states.SaveSerializedAsync(fresh.Uuid, userId, payload, ttlSeconds, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ConversationNotFoundException again)
+                {
+                    throw new ConversationNotFoundException(conversationId, again.InnerException);
+                }
             }
             catch (ConversationNotFoundException e)
             {

@@ -5,6 +5,7 @@ namespace ContinuationState;
 /// accept (<see cref="System.Text.Json.Nodes.JsonNode"/>, <see cref="System.Text.Json.JsonElement"/>, dictionaries,
 /// lists, records, anonymous objects); see <see cref="Serialization.ContinuationJson"/>.
 /// </summary>
+/// <remarks>The first five parts are required: a null one is rejected with <see cref="ArgumentNullException"/>.</remarks>
 /// <param name="Messages">The full messages array at the pause point.</param>
 /// <param name="PendingToolCalls">The tool calls awaiting approval or client-side execution.</param>
 /// <param name="ToolsDict">The tools configuration.</param>
@@ -12,9 +13,9 @@ namespace ContinuationState;
 /// <param name="AgentConfig">What is needed to recreate the agent on resume.</param>
 /// <param name="ClientTools">Client-provided tool schemas for client-side execution; null when there are none.</param>
 public sealed record ContinuationSnapshot(
-    object? Messages,
-    object? PendingToolCalls,
-    object? ToolsDict,
-    object? ToolSchemas,
-    object? AgentConfig,
+    object Messages,
+    object PendingToolCalls,
+    object ToolsDict,
+    object ToolSchemas,
+    object AgentConfig,
     object? ClientTools = null);

@@ -155,7 +155,7 @@ internal sealed class ScriptedAgent(IToolExecutor tools, IOptions<AgentHostOptio
 
         var snapshot = new ContinuationSnapshot(
             Messages: messages,
-            PendingToolCalls: JsonSerializer.SerializeToNode(new[] { call }, Json),
+            PendingToolCalls: JsonSerializer.SerializeToNode(new[] { call }, Json)!,
             ToolsDict: new JsonObject { [SendEmailTool] = new JsonObject { ["requires_approval"] = true } },
             ToolSchemas: toolSchemas,
             AgentConfig: new JsonObject { ["agent"] = "scripted", ["version"] = 1, ["step"] = step },

@@ -2,8 +2,9 @@ namespace ContinuationState;
 
 /// <summary>
 /// The database could not be reached or dropped the operation (a restart, a failover, a broken connection).
-/// The operation either happened whole or not at all, and retrying it later is safe; the connection pool
-/// recovers by itself.
+/// The operation happened whole or not at all, but a connection lost after the commit hides which: a retried claim
+/// may then answer "in progress" until the stale-claim revert, and a retried fenced delete or completion may answer
+/// false. Reads, saves and releases are safe to retry. The connection pool recovers by itself.
 /// </summary>
 public class ContinuationStateTransientException : ContinuationStateException
 {

@@ -1,8 +1,8 @@
 namespace ContinuationState;
 
 /// <summary>
-/// The serialized state is larger than <c>ContinuationStateOptions.MaxStateBytes</c>. Thrown before
-/// anything is sent to the database.
+/// The serialized state is larger than <c>ContinuationStateOptions.Json.MaxBytes</c> (or a receipt's outcome larger than
+/// <c>ContinuationStateOptions.MaxReceiptOutcomeBytes</c>). Thrown before anything is sent to the database.
 /// </summary>
 public sealed class StateTooLargeException : ContinuationStateException
 {

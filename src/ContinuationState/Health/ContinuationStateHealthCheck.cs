@@ -48,7 +48,7 @@ public sealed class ContinuationStateHealthCheck : IHealthCheck
             var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var connectionScope = connection.ConfigureAwait(false);
             var row = await connection.QuerySingleAsync<(string[] Applied, long Expired)>(
-                new CommandDefinition(_sql, new { limit = ExpiredBacklogThreshold + 1 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new CommandDefinition(_sql, new { limit = (long)ExpiredBacklogThreshold + 1 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
 
             var missing = ContinuationStateMigrator.ShippedMigrations.Except(row.Applied, StringComparer.Ordinal).ToArray();
             if (missing.Length > 0)

@@ -3,9 +3,12 @@ namespace ContinuationState.Internal;
 /// <summary>The statements of idempotent resume, each one round trip.</summary>
 internal sealed class ResumeSql
 {
-    // The receipt row is locked first: a retry racing the first resume's completion waits for it and then sees the
-    // committed receipt, never "nothing there". A completed receipt blocks the claim even when a new pause exists:
-    // a retried approval of an old pause must not approve the new one.
+    // Both rows are locked before anything is decided: a retry racing the first resume's completion waits for it and
+    // then sees the committed receipt, never "nothing there". The state row is locked first, then the receipt row,
+    // the same order as completion, release and revert take them (reordering would let them deadlock).
+    // Any record of this resume id blocks the claim, even when a new pause exists: a retried approval of an old
+    // pause must never approve the new one. A 'completed' record is the receipt; a 'running' one whose claim is gone
+    // (finished by a plain delete, or overwritten by a save) means the first run ended in an unknown way.
     private const string ClaimTemplate = """
         WITH attempt AS (
             SELECT status, claimed_at, completed_at, outcome
@@ -26,7 +29,7 @@ internal sealed class ResumeSql
                 expires_at = GREATEST(p.expires_at, clock_timestamp() + make_interval(secs => @grace_seconds))
             FROM target AS t
             WHERE p.id = t.id AND t.status = 'pending' AND t.live
-              AND NOT EXISTS (SELECT 1 FROM attempt WHERE attempt.status = 'completed')
+              AND NOT EXISTS (SELECT 1 FROM attempt)
             RETURNING p.id, p.conversation_id, p.user_id, p.messages, p.pending_tool_calls, p.tools_dict,
                       p.tool_schemas, p.agent_config, p.client_tools, p.created_at, p.expires_at, p.status,
                       p.resumed_at, p.claim_token, p.resume_id
@@ -50,14 +53,17 @@ internal sealed class ResumeSql
             DELETE FROM {pending_tool_state}
             WHERE id = @id AND user_id = @user_id AND status = 'resuming'
               AND claim_token = @claim_token AND resumed_at = @resumed_at
-            RETURNING conversation_id, user_id, resume_id
+            RETURNING conversation_id, user_id, resume_id, resumed_at
         ),
         receipt AS (
-            UPDATE {resume_receipts} AS r
-            SET status = 'completed', completed_at = clock_timestamp(), outcome = @outcome,
-                expires_at = clock_timestamp() + make_interval(secs => @retention_seconds)
+            -- An upsert, not an update: the receipt is written even if the running record was purged meanwhile.
+            INSERT INTO {resume_receipts} AS r (conversation_id, user_id, resume_id, status, claimed_at, completed_at, outcome, expires_at)
+            SELECT d.conversation_id, d.user_id, d.resume_id, 'completed', d.resumed_at, clock_timestamp(), @outcome,
+                   clock_timestamp() + make_interval(secs => @retention_seconds)
             FROM done AS d
-            WHERE r.conversation_id = d.conversation_id AND r.user_id = d.user_id AND r.resume_id = d.resume_id
+            WHERE d.resume_id IS NOT NULL
+            ON CONFLICT (conversation_id, user_id, resume_id) DO UPDATE
+            SET status = 'completed', completed_at = EXCLUDED.completed_at, outcome = EXCLUDED.outcome, expires_at = EXCLUDED.expires_at
             RETURNING r.completed_at
         )
         SELECT (SELECT count(*) FROM done), (SELECT completed_at FROM receipt)

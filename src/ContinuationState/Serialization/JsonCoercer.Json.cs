@@ -79,7 +79,7 @@ internal sealed partial class JsonCoercer
             }
             else
             {
-                var rawName = JsonStringUnescaper.Unescape(raw);
+                var rawName = UnescapeOrThrow(raw);
                 EnsureRoom(rawName.Length + 3L);
                 var name = ApplyTextPolicies(rawName, keyOfCurrentObject: true);
                 if (!names.TryAdd(ref frame, property, Encoding.UTF8.GetBytes(name)))
@@ -128,16 +128,38 @@ internal sealed partial class JsonCoercer
             // Every escape is at most six bytes and stands for at least one: fail a huge string before decoding it.
             EnsureRoom((raw.Length / 6) + 2L);
             var scratch = _scratch ??= new PooledBufferWriter(raw.Length);
-            if (JsonStringUnescaper.TryUnescapeUtf8(raw, scratch.GetSpan(raw.Length), out var length))
+            var decoded = scratch.GetSpan(raw.Length);
+            if (JsonStringUnescaper.TryUnescapeUtf8(raw, decoded, out var length))
             {
                 scratch.Advance(length);
                 WriteUtf8String(scratch.WrittenSpan);
                 scratch.Clear();
                 return;
             }
+
+            // Given up part-way (an escape the text policies must see): what was decoded is user text that was never
+            // committed, so the buffer's own clearing would miss it.
+            decoded[..Math.Min(raw.Length, decoded.Length)].Clear();
         }
 
-        WriteString(JsonStringUnescaper.Unescape(raw));
+        WriteString(UnescapeOrThrow(raw));
+    }
+
+    /// <summary>
+    /// Decodes raw string contents that take the slow path. Bytes that are not UTF-8 (the parser lets them through)
+    /// are a value jsonb would store differently: rejected under <see cref="LoneSurrogatePolicy.Reject"/>, replaced by
+    /// U+FFFD under <see cref="LoneSurrogatePolicy.Replace"/>, never changed silently.
+    /// </summary>
+    private string UnescapeOrThrow(ReadOnlySpan<byte> raw)
+    {
+        try
+        {
+            return JsonStringUnescaper.Unescape(raw, strict: _options.LoneSurrogates == LoneSurrogatePolicy.Reject);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new ContinuationJsonException(_path.ToString(), "The string is not valid UTF-8 (ContinuationJsonOptions.LoneSurrogates is Reject).", e);
+        }
     }
 
     /// <summary>Raw JSON string contents that are their own text: no escapes, and valid UTF-8.</summary>
@@ -158,6 +180,23 @@ internal sealed partial class JsonCoercer
         _writer.WriteRawValue(number, skipInputValidation: true);
     }
 
+    /// <summary>
+    /// The members of a parsed JsonObject. System.Text.Json builds its dictionary on first use and throws its own
+    /// exceptions for what it cannot hold (a duplicate name, a name with a lone surrogate): those become ours, with
+    /// the path, like the same text given as a JsonElement.
+    /// </summary>
+    private List<KeyValuePair<string, JsonNode?>> Members(JsonObject jsonObject)
+    {
+        try
+        {
+            return [.. jsonObject];
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            throw new ContinuationJsonException(_path.ToString(), $"The JSON object cannot be read: {e.Message}", e);
+        }
+    }
+
     private void WriteNode(JsonNode node)
     {
         switch (node)
@@ -166,7 +205,7 @@ internal sealed partial class JsonCoercer
                 Enter(null);
                 _writer.WriteStartObject();
                 var names = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var (name, child) in jsonObject)
+                foreach (var (name, child) in Members(jsonObject))
                 {
                     BeginMember(name, names);
                     WriteValue(child);

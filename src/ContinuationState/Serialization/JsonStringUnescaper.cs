@@ -70,8 +70,12 @@ internal static class JsonStringUnescaper
         }
     }
 
-    public static string Unescape(ReadOnlySpan<byte> raw)
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Decodes raw string contents; <paramref name="strict"/> throws <see cref="DecoderFallbackException"/> on bytes that are not UTF-8, else they become U+FFFD.</summary>
+    public static string Unescape(ReadOnlySpan<byte> raw, bool strict = false)
     {
+        var utf8 = strict ? StrictUtf8 : Encoding.UTF8;
         var builder = new StringBuilder(raw.Length);
         while (!raw.IsEmpty)
         {
@@ -79,11 +83,11 @@ internal static class JsonStringUnescaper
             var backslash = raw.IndexOf((byte)'\\');
             if (backslash < 0)
             {
-                builder.Append(Encoding.UTF8.GetString(raw));
+                builder.Append(utf8.GetString(raw));
                 break;
             }
 
-            builder.Append(Encoding.UTF8.GetString(raw[..backslash]));
+            builder.Append(utf8.GetString(raw[..backslash]));
             var escape = (char)raw[backslash + 1];
             raw = raw[(backslash + 2)..];
             switch (escape)

@@ -151,7 +151,7 @@ public sealed class RejectedInputTests(DatabaseFixture db) : IClassFixture<Datab
         var service = db.CreateService();
         var conversation = (await TestData.CreateConversationAsync(db.DataSource)).ToString();
 
-        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => service.SaveStateAsync(conversation, "user-a", TestData.Snapshot() with { Messages = null }));
+        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => service.SaveStateAsync(conversation, "user-a", TestData.Snapshot() with { Messages = null! }));
 
         Assert.Equal("snapshot.Messages", error.ParamName);
         Assert.Equal(0, await CountFor(conversation));

@@ -314,11 +314,11 @@ public sealed class HostileInputTests(DatabaseFixture db) : IClassFixture<Databa
 
         // The snapshot and its required parts.
         Add("save: null snapshot", c => c.Service.SaveStateAsync(c.Ids.Uuid, User, null!), typeof(ArgumentNullException), "snapshot");
-        Add("save: null messages", c => SavePart(c, s => s with { Messages = null }), typeof(ArgumentNullException), "snapshot.Messages");
-        Add("save: null pending tool calls", c => SavePart(c, s => s with { PendingToolCalls = null }), typeof(ArgumentNullException), "snapshot.PendingToolCalls");
-        Add("save: null tools dict", c => SavePart(c, s => s with { ToolsDict = null }), typeof(ArgumentNullException), "snapshot.ToolsDict");
-        Add("save: null tool schemas", c => SavePart(c, s => s with { ToolSchemas = null }), typeof(ArgumentNullException), "snapshot.ToolSchemas");
-        Add("save: null agent config", c => SavePart(c, s => s with { AgentConfig = null }), typeof(ArgumentNullException), "snapshot.AgentConfig");
+        Add("save: null messages", c => SavePart(c, s => s with { Messages = null! }), typeof(ArgumentNullException), "snapshot.Messages");
+        Add("save: null pending tool calls", c => SavePart(c, s => s with { PendingToolCalls = null! }), typeof(ArgumentNullException), "snapshot.PendingToolCalls");
+        Add("save: null tools dict", c => SavePart(c, s => s with { ToolsDict = null! }), typeof(ArgumentNullException), "snapshot.ToolsDict");
+        Add("save: null tool schemas", c => SavePart(c, s => s with { ToolSchemas = null! }), typeof(ArgumentNullException), "snapshot.ToolSchemas");
+        Add("save: null agent config", c => SavePart(c, s => s with { AgentConfig = null! }), typeof(ArgumentNullException), "snapshot.AgentConfig");
 
         // Text jsonb cannot hold.
         Json("U+0000 in a message", s => s with { Messages = new object[] { new { role = "user", content = "a\0b" } } }, "$.messages");

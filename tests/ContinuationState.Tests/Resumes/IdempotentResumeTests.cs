@@ -124,6 +124,38 @@ public sealed class IdempotentResumeTests(DatabaseFixture db) : IClassFixture<Da
     }
 
     [Fact]
+    public async Task AResumeIdWhoseClaimEndedWithoutCompleting_NeverClaimsALaterPause()
+    {
+        var service = db.CreateService();
+        var conversation = await PausedAsync(service);
+        var first = await service.ClaimForResumeAsync(conversation, "user-a", "resume-1");
+        // Finished with a plain fenced delete instead of CompleteResumeAsync: no receipt, but the key was used.
+        Assert.True(await service.DeleteStateAsync(first.State!));
+        await service.SaveStateAsync(conversation, "user-a", TestData.Snapshot("second pause"));
+
+        Assert.Equal(ResumeClaimStatus.NotFound, (await service.ClaimForResumeAsync(conversation, "user-a", "resume-1")).Status);
+        Assert.Equal("pending", await TestData.ScalarAsync<string>(db.DataSource, "SELECT status FROM pending_tool_state WHERE conversation_id = $1", Guid.Parse(conversation)));
+        Assert.Equal(ResumeClaimStatus.Claimed, (await service.ClaimForResumeAsync(conversation, "user-a", "resume-2")).Status);
+    }
+
+    [Fact]
+    public async Task Completion_WritesTheReceipt_EvenIfTheRunningRecordWasPurgedMeanwhile()
+    {
+        var service = db.CreateService();
+        var conversation = await PausedAsync(service);
+        var claim = await service.ClaimForResumeAsync(conversation, "user-a", "resume-1");
+        // The resume outlived the receipt retention: the purge took its running record.
+        await TestData.ExecuteAsync(db.DataSource, "UPDATE resume_receipts SET claimed_at = claimed_at - interval '2 days' WHERE conversation_id = $1", Guid.Parse(conversation));
+        Assert.True(await service.PurgeExpiredReceiptsAsync() >= 1);
+
+        Assert.True(await service.CompleteResumeAsync(claim.State!, new { answer = "done" }));
+
+        var retry = await service.ClaimForResumeAsync(conversation, "user-a", "resume-1");
+        Assert.Equal(ResumeClaimStatus.Completed, retry.Status);
+        Assert.Equal("done", retry.Receipt!.Outcome!.Value.GetProperty("answer").GetString());
+    }
+
+    [Fact]
     public async Task CompletionRacingThePurge_EitherCompletesOrIsPurgedAndReported_NeverBoth()
     {
         var service = db.CreateService();

@@ -262,10 +262,11 @@ public class JsonElementCopyTests
     }
 
     [Fact]
-    public void BytesThatAreNotUtf8_BecomeReplacementCharacters()
+    public void BytesThatAreNotUtf8_AreRejectedByDefault_AndBecomeReplacementCharactersUnderReplace()
     {
         byte[] json = [.. "{\"k"u8, 0xFF, .. "\":\"a"u8, 0xC3, .. "b\"}"u8];
         using var document = JsonDocument.Parse(json);
-        Assert.Equal("{\"k\uFFFD\":\"a\uFFFDb\"}", JsonAssert.Serialize(document.RootElement));
+        Assert.Throws<ContinuationJsonException>(() => JsonAssert.Serialize(document.RootElement));
+        Assert.Equal("{\"k\uFFFD\":\"a\uFFFDb\"}", JsonAssert.Serialize(document.RootElement, new ContinuationJsonOptions { LoneSurrogates = LoneSurrogatePolicy.Replace }));
     }
 }

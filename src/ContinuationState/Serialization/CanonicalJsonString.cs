@@ -33,14 +33,23 @@ internal static class CanonicalJsonString
     // once, so that it agrees with the writer character for character.
     private static readonly ulong[] WrittenAsIs = CreateWrittenAsIs();
 
+    // The same bits, looked up straight from UTF-8 bytes. Two-byte characters: by lead byte minus 0x80 (one word per
+    // lead byte), zero for bytes that cannot lead one (continuation bytes, and C0 and C1, which would be overlong).
+    private static readonly ulong[] TwoByteWrittenAsIs = CreateTwoByteWrittenAsIs();
+
+    // Three-byte characters: by the low four bits of the lead byte and the low six of the next, which is the
+    // character's word in WrittenAsIs; zero where that would be overlong (below U+0800) or a surrogate.
+    private static readonly ulong[] ThreeByteWrittenAsIs = CreateThreeByteWrittenAsIs();
+
     /// <summary>Checks raw string contents (between the quotes) that the parser has validated as JSON.</summary>
     public static bool IsCanonical(ReadOnlySpan<byte> raw)
     {
         var i = 0;
         while (true)
         {
-            // Long plain stretches in bulk; then character by character while escapes and non-ASCII text come
-            // every few bytes (prose with line breaks and accents), until a plain stretch begins again.
+            // Plain stretches in bulk, even the short ones between the accented words of prose (a search costs less
+            // than a few bytes looked at one by one); then the characters that are not plain ASCII one by one, until
+            // a plain byte.
             var next = raw[i..].IndexOfAnyExcept(PlainAscii);
             if (next < 0)
             {
@@ -48,26 +57,45 @@ internal static class CanonicalJsonString
             }
 
             i += next;
-            var plainRun = 0;
-            while (i < raw.Length && plainRun < 16)
+            do
             {
                 var b = raw[i];
                 int length;
-                if (b < 0x80 && IsPlainAscii[b])
-                {
-                    plainRun++;
-                    i++;
-                    continue;
-                }
-
                 if (b == (byte)'\\')
                 {
                     var letter = raw[i + 1];
                     length = letter == (byte)'u' ? UnicodeEscapeLength(raw[i..]) : letter < 0x80 && IsShortEscapeLetter[letter] ? 2 : 0;
                 }
+                else if (b < 0x80)
+                {
+                    // ASCII the encoder escapes, as DEL (which the parser lets through).
+                    return false;
+                }
+                else if (b < 0xE0)
+                {
+                    // Two-byte characters (Latin, Greek, Cyrillic, ...) looked up in one step; a byte that cannot lead
+                    // one, or a missing or wrong continuation byte, is not UTF-8.
+                    if (i + 1 >= raw.Length || (raw[i + 1] & 0xC0) != 0x80
+                        || (TwoByteWrittenAsIs[b - 0x80] & (1UL << (raw[i + 1] & 0x3F))) == 0)
+                    {
+                        return false;
+                    }
+
+                    length = 2;
+                }
+                else if (b < 0xF0)
+                {
+                    // Three-byte characters (the rest of the BMP: CJK, kana, symbols) likewise.
+                    if (i + 2 >= raw.Length || (raw[i + 1] & 0xC0) != 0x80 || (raw[i + 2] & 0xC0) != 0x80
+                        || (ThreeByteWrittenAsIs[((b & 0x0F) << 6) | (raw[i + 1] & 0x3F)] & (1UL << (raw[i + 2] & 0x3F))) == 0)
+                    {
+                        return false;
+                    }
+
+                    length = 3;
+                }
                 else
                 {
-                    // DEL (which the parser lets through and the encoder escapes) gives 0 here too.
                     length = NonAsciiLength(raw[i..]);
                 }
 
@@ -76,14 +104,9 @@ internal static class CanonicalJsonString
                     return false;
                 }
 
-                plainRun = 0;
                 i += length;
             }
-
-            if (i == raw.Length)
-            {
-                return true;
-            }
+            while (i < raw.Length && (raw[i] >= 0x80 || !IsPlainAscii[raw[i]]));
         }
     }
 
@@ -150,6 +173,30 @@ internal static class CanonicalJsonString
         var utf8Length = new Rune(scalar).EncodeToUtf8(utf8);
         Encoder.EncodeUtf8(utf8[..utf8Length], encoded, out _, out var written);
         return escape.SequenceEqual(encoded[..written]);
+    }
+
+    private static ulong[] CreateTwoByteWrittenAsIs()
+    {
+        // Lead bytes 0x80 to 0xDF; 0xC2 to 0xDF lead U+0080 to U+07FF, one word of 64 characters each.
+        var words = new ulong[0x60];
+        for (var lead = 0xC2; lead <= 0xDF; lead++)
+        {
+            words[lead - 0x80] = WrittenAsIs[lead & 0x1F];
+        }
+
+        return words;
+    }
+
+    private static ulong[] CreateThreeByteWrittenAsIs()
+    {
+        // Words 0x20 to 0x3FF are U+0800 to U+FFFF; below is overlong, and the surrogates' words are already zero.
+        var words = new ulong[0x400];
+        for (var word = 0x20; word < words.Length; word++)
+        {
+            words[word] = char.IsSurrogate((char)(word << 6)) ? 0 : WrittenAsIs[word];
+        }
+
+        return words;
     }
 
     private static ulong[] CreateWrittenAsIs()

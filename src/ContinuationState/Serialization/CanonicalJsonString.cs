@@ -96,7 +96,7 @@ internal static class CanonicalJsonString
                 }
                 else
                 {
-                    length = NonAsciiLength(raw[i..]);
+                    length = SupplementaryLength(raw[i..]);
                 }
 
                 if (length == 0)
@@ -111,37 +111,13 @@ internal static class CanonicalJsonString
     }
 
     /// <summary>
-    /// The length of the non-ASCII character <paramref name="raw"/> starts with, if the encoder writes it as it is;
-    /// else 0, as for bytes that are not UTF-8.
+    /// The length of the character outside the BMP that <paramref name="raw"/> starts with (a lead byte of 0xF0 or
+    /// more), if the encoder writes it as it is (the encoders we know always escape these, but it is asked); else 0,
+    /// as for bytes that are not UTF-8. One- to three-byte characters are judged by the tables above.
     /// </summary>
-    private static int NonAsciiLength(ReadOnlySpan<byte> raw)
-    {
-        int length;
-        int scalar;
-        var b = raw[0];
-        if (b is >= 0xC2 and <= 0xDF && raw.Length >= 2 && (raw[1] & 0xC0) == 0x80)
-        {
-            length = 2;
-            scalar = ((b & 0x1F) << 6) | (raw[1] & 0x3F);
-        }
-        else if ((b & 0xF0) == 0xE0 && raw.Length >= 3 && (raw[1] & 0xC0) == 0x80 && (raw[2] & 0xC0) == 0x80)
-        {
-            length = 3;
-            scalar = ((b & 0x0F) << 12) | ((raw[1] & 0x3F) << 6) | (raw[2] & 0x3F);
-            if (scalar < 0x800 || char.IsSurrogate((char)scalar))
-            {
-                return 0; // overlong, or an encoded surrogate: not UTF-8
-            }
-        }
-        else
-        {
-            // Outside the BMP (always escaped by the encoders we know, but asked), DEL, or not UTF-8.
-            return Rune.DecodeFromUtf8(raw, out _, out length) == OperationStatus.Done && b >= 0x80
-                && Encoder.FindFirstCharacterToEncodeUtf8(raw[..length]) < 0 ? length : 0;
-        }
-
-        return (WrittenAsIs[scalar >> 6] & (1UL << (scalar & 63))) != 0 ? length : 0;
-    }
+    private static int SupplementaryLength(ReadOnlySpan<byte> raw)
+        => Rune.DecodeFromUtf8(raw, out _, out var length) == OperationStatus.Done
+            && Encoder.FindFirstCharacterToEncodeUtf8(raw[..length]) < 0 ? length : 0;
 
     /// <summary>
     /// The length of the <c>\uXXXX</c> escape (or surrogate pair of them) that <paramref name="raw"/> starts with, if

@@ -58,9 +58,10 @@ internal sealed class ResumeSql
         receipt AS (
             -- An upsert, not an update: the receipt is written even if the running record was purged meanwhile.
             INSERT INTO {resume_receipts} AS r (conversation_id, user_id, resume_id, status, claimed_at, completed_at, outcome, expires_at)
-            SELECT d.conversation_id, d.user_id, d.resume_id, 'completed', d.resumed_at, clock_timestamp(), @outcome,
-                   clock_timestamp() + make_interval(secs => @retention_seconds)
-            FROM done AS d
+            -- One clock reading, so a receipt is kept exactly the retention after it completed.
+            SELECT d.conversation_id, d.user_id, d.resume_id, 'completed', d.resumed_at, c.ts, @outcome,
+                   c.ts + make_interval(secs => @retention_seconds)
+            FROM done AS d CROSS JOIN (SELECT clock_timestamp() AS ts) AS c
             WHERE d.resume_id IS NOT NULL
             ON CONFLICT (conversation_id, user_id, resume_id) DO UPDATE
             SET status = 'completed', completed_at = EXCLUDED.completed_at, outcome = EXCLUDED.outcome, expires_at = EXCLUDED.expires_at

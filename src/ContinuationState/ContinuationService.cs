@@ -38,8 +38,6 @@ public sealed class ContinuationService : IContinuationService
         _legacyIds = new LegacyIdCache(_options.LegacyIdCacheSize);
     }
 
-    internal int CachedLegacyIdCount => _legacyIds.Count;
-
     /// <inheritdoc />
     public async Task<string> SaveStateAsync(string conversationId, string userId, ContinuationSnapshot snapshot, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {

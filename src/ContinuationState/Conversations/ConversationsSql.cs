@@ -49,7 +49,6 @@ internal sealed class ConversationsSql
 
     public string GetByLegacyId { get; }
 
-    private static string Qualify(string template, QualifiedNames names) => template
-        .Replace("{columns}", Columns, StringComparison.Ordinal)
-        .Replace("{conversations}", names.Conversations, StringComparison.Ordinal);
+    private static string Qualify(string template, QualifiedNames names)
+        => names.Qualify(template.Replace("{columns}", Columns, StringComparison.Ordinal));
 }

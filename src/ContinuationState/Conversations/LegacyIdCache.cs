@@ -15,8 +15,6 @@ internal sealed class LegacyIdCache
 
     public LegacyIdCache(int capacity) => _capacity = capacity;
 
-    public int Count => _entries.Count;
-
     public bool TryGet(string legacyId, out Guid conversationId)
     {
         var found = _entries.TryGetValue(legacyId, out var entry);

@@ -30,10 +30,7 @@ public sealed class ContinuationStateHealthCheck : IHealthCheck
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(options);
         _dataSource = dataSource;
-        var names = QualifiedNames.For(options.Value.Schema);
-        _sql = CheckTemplate
-            .Replace("{history}", names.MigrationHistory, StringComparison.Ordinal)
-            .Replace("{pending_tool_state}", names.PendingToolState, StringComparison.Ordinal);
+        _sql = QualifiedNames.For(options.Value.Schema).Qualify(CheckTemplate);
     }
 
     /// <summary>Expired rows beyond which the check reports degraded. Default 1,000.</summary>

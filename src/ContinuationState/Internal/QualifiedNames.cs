@@ -41,11 +41,24 @@ internal sealed class QualifiedNames
 
     public static QualifiedNames For(string schema)
     {
-        Validate(schema);
-        return BySchema.GetOrAdd(schema, static s => new QualifiedNames(s));
+        // Called for every repository, so once per operation: validation runs only the first time a schema is seen.
+        if (schema is not null && BySchema.TryGetValue(schema, out var names))
+        {
+            return names;
+        }
+
+        Validate(schema!);
+        return BySchema.GetOrAdd(schema!, static s => new QualifiedNames(s));
     }
 
     /// <summary>Returns an error message for an unusable schema name, or null when it is fine.</summary>
+    /// <summary>Puts the quoted, schema-qualified table names into a statement's <c>{table}</c> placeholders.</summary>
+    public string Qualify(string template) => template
+        .Replace("{conversations}", Conversations, StringComparison.Ordinal)
+        .Replace("{pending_tool_state}", PendingToolState, StringComparison.Ordinal)
+        .Replace("{resume_receipts}", ResumeReceipts, StringComparison.Ordinal)
+        .Replace("{history}", MigrationHistory, StringComparison.Ordinal);
+
     public static string? Check(string? schema)
     {
         if (string.IsNullOrWhiteSpace(schema))

@@ -67,7 +67,7 @@ public sealed class ContinuationStateMigrator
             await connection.ExecuteAsync(new CommandDefinition($"CREATE SCHEMA {_names.QuotedSchema}", null, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
 
-        await connection.ExecuteAsync(new CommandDefinition(CreateHistorySql.Replace("{history}", _names.MigrationHistory, StringComparison.Ordinal), null, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(_names.Qualify(CreateHistorySql), null, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var recorded = (await connection.QueryAsync<(string Name, string Checksum)>(new CommandDefinition(
             $"SELECT name, checksum FROM {_names.MigrationHistory}", null, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false))
             .ToDictionary(r => r.Name, r => r.Checksum, StringComparer.Ordinal);

@@ -197,9 +197,7 @@ internal sealed class PendingToolStateSql
 
     public string PurgeExpiredBatch { get; }
 
-    private static string Qualify(string template, QualifiedNames names) => template
+    private static string Qualify(string template, QualifiedNames names) => names.Qualify(template
         .Replace("{forget_running}", ForgetRunning.TrimEnd(), StringComparison.Ordinal)
-        .Replace("{columns}", Columns, StringComparison.Ordinal)
-        .Replace("{pending_tool_state}", names.PendingToolState, StringComparison.Ordinal)
-        .Replace("{resume_receipts}", names.ResumeReceipts, StringComparison.Ordinal);
+        .Replace("{columns}", Columns, StringComparison.Ordinal));
 }

@@ -79,9 +79,9 @@ internal sealed class ResumeSql
 
     public ResumeSql(QualifiedNames names)
     {
-        Claim = Qualify(ClaimTemplate, names);
-        Complete = Qualify(CompleteTemplate, names);
-        PurgeExpired = Qualify(PurgeExpiredTemplate, names);
+        Claim = names.Qualify(ClaimTemplate);
+        Complete = names.Qualify(CompleteTemplate);
+        PurgeExpired = names.Qualify(PurgeExpiredTemplate);
     }
 
     public string Claim { get; }
@@ -89,8 +89,4 @@ internal sealed class ResumeSql
     public string Complete { get; }
 
     public string PurgeExpired { get; }
-
-    private static string Qualify(string template, QualifiedNames names) => template
-        .Replace("{pending_tool_state}", names.PendingToolState, StringComparison.Ordinal)
-        .Replace("{resume_receipts}", names.ResumeReceipts, StringComparison.Ordinal);
 }

@@ -7,8 +7,6 @@ internal static class PoolStatistics
 {
     public static long ConnectionsInUse(string dataSourceName) => Read(dataSourceName, "used");
 
-    public static long IdleConnections(string dataSourceName) => Read(dataSourceName, "idle");
-
     private static long Read(string dataSourceName, string state)
     {
         long total = 0;

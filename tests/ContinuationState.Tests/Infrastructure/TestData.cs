@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Npgsql;
 
 namespace ContinuationState.Tests.Infrastructure;
@@ -52,6 +51,4 @@ internal static class TestData
 
     public static async Task<long> RowCountAsync(NpgsqlDataSource dataSource)
         => await ScalarAsync<long>(dataSource, "SELECT count(*) FROM pending_tool_state");
-
-    public static JsonNode? Parse(string json) => JsonNode.Parse(json);
 }

@@ -7,24 +7,28 @@ namespace ContinuationState.Internal;
 internal static class PendingToolStateReader
 {
     /// <summary>Reads the state whose first column is at <paramref name="offset"/>.</summary>
-    public static PendingToolState Read(DbDataReader reader, int offset = 0) => new()
+    public static PendingToolState Read(DbDataReader reader, int offset = 0)
     {
-        Id = reader.GetFieldValue<Guid>(offset),
-        ConversationId = reader.GetFieldValue<Guid>(offset + 1),
-        UserId = reader.GetFieldValue<string>(offset + 2),
-        Messages = Json(reader, offset + 3),
-        PendingToolCalls = Json(reader, offset + 4),
-        ToolsDict = Json(reader, offset + 5),
-        ToolSchemas = Json(reader, offset + 6),
-        AgentConfig = Json(reader, offset + 7),
-        ClientTools = reader.IsDBNull(offset + 8) ? null : Json(reader, offset + 8),
-        CreatedAt = reader.GetFieldValue<DateTimeOffset>(offset + 9),
-        ExpiresAt = reader.GetFieldValue<DateTimeOffset>(offset + 10),
-        Status = ParseStatus(reader.GetFieldValue<string>(offset + 11)),
-        ResumedAt = reader.IsDBNull(offset + 12) ? null : reader.GetFieldValue<DateTimeOffset>(offset + 12),
-        ClaimToken = reader.IsDBNull(offset + 13) ? null : reader.GetFieldValue<Guid>(offset + 13),
-        ResumeId = reader.IsDBNull(offset + 14) ? null : reader.GetFieldValue<string>(offset + 14),
-    };
+        // Column by column in order, so the reader may stream the row (CommandBehavior.SequentialAccess).
+        var id = reader.GetFieldValue<Guid>(offset);
+        var conversationId = reader.GetFieldValue<Guid>(offset + 1);
+        var userId = reader.GetFieldValue<string>(offset + 2);
+        var messages = reader.GetFieldValue<byte[]>(offset + 3);
+        var pendingToolCalls = reader.GetFieldValue<byte[]>(offset + 4);
+        var toolsDict = reader.GetFieldValue<byte[]>(offset + 5);
+        var toolSchemas = reader.GetFieldValue<byte[]>(offset + 6);
+        var agentConfig = reader.GetFieldValue<byte[]>(offset + 7);
+        var clientTools = reader.IsDBNull(offset + 8) ? null : reader.GetFieldValue<byte[]>(offset + 8);
+        return new PendingToolState(id, conversationId, userId, messages, pendingToolCalls, toolsDict, toolSchemas, agentConfig, clientTools)
+        {
+            CreatedAt = reader.GetFieldValue<DateTimeOffset>(offset + 9),
+            ExpiresAt = reader.GetFieldValue<DateTimeOffset>(offset + 10),
+            Status = ParseStatus(reader.GetFieldValue<string>(offset + 11)),
+            ResumedAt = reader.IsDBNull(offset + 12) ? null : reader.GetFieldValue<DateTimeOffset>(offset + 12),
+            ClaimToken = reader.IsDBNull(offset + 13) ? null : reader.GetFieldValue<Guid>(offset + 13),
+            ResumeId = reader.IsDBNull(offset + 14) ? null : reader.GetFieldValue<string>(offset + 14),
+        };
+    }
 
     /// <summary>
     /// Reads jsonb as its UTF-8 bytes and parses them once, with no detour through a UTF-16 string. Parsing here

@@ -17,6 +17,10 @@ public sealed partial class PendingToolStateRepository
     /// <summary>The foreign key DocsGPT and our migration both give <c>conversation_id</c> (PostgreSQL's default name).</summary>
     internal const string ConversationForeignKey = "pending_tool_state_conversation_id_fkey";
 
+    // One row whose jsonb columns are copied straight from the network into their arrays, without first
+    // buffering the whole row (columns must then be read in order).
+    private const CommandBehavior StreamedRow = CommandBehavior.SingleRow | CommandBehavior.SequentialAccess;
+
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction? _transaction;
     private readonly ContinuationStateOptions _options;
@@ -95,7 +99,7 @@ public sealed partial class PendingToolStateRepository
 
     private async Task<PendingToolState?> LoadCoreAsync(Guid conversationId, string userId, CancellationToken cancellationToken)
     {
-        var reader = await _connection.ExecuteReaderAsync(Command(_sql.Load, Key(conversationId, userId), cancellationToken)).ConfigureAwait(false);
+        var reader = await _connection.ExecuteReaderAsync(Command(_sql.Load, Key(conversationId, userId), cancellationToken), StreamedRow).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PendingToolStateReader.Read(reader) : null;
     }
@@ -119,19 +123,20 @@ public sealed partial class PendingToolStateRepository
     {
         var parameters = Key(conversationId, userId);
         parameters.Add("grace_seconds", _options.StaleClaimGrace.TotalSeconds);
-        var reader = await _connection.ExecuteReaderAsync(Command(_sql.Claim, parameters, cancellationToken)).ConfigureAwait(false);
+        var reader = await _connection.ExecuteReaderAsync(Command(_sql.Claim, parameters, cancellationToken), StreamedRow).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
 
+        var status = reader.GetFieldValue<string>(0);
         if (!reader.IsDBNull(1))
         {
             return PendingToolStateReader.Read(reader, offset: 1);
         }
 
-        return PendingToolStateReader.ParseStatus(reader.GetFieldValue<string>(0)) == PendingToolStateStatus.Resuming
+        return PendingToolStateReader.ParseStatus(status) == PendingToolStateStatus.Resuming
             ? throw new ResumeInProgressException()
             : null;
     }

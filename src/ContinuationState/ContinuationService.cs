@@ -385,8 +385,18 @@ public sealed class ContinuationService : IContinuationService
         }
     }
 
-    private Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
-        => DbErrors.Translated(_dataSource.OpenConnectionAsync(cancellationToken).AsTask());
+    // A ValueTask: taking an idle pooled connection usually completes at once, and then allocates nothing here.
+    private async ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (DbErrors.Translate(e) is { } translated)
+        {
+            throw translated;
+        }
+    }
 
     private async Task<ResolvedConversation?> ResolveAsync(NpgsqlConnection connection, ConversationReference reference, CancellationToken cancellationToken)
     {

@@ -94,14 +94,21 @@ public sealed partial class PendingToolStateRepository
     public Task<PendingToolState?> LoadStateAsync(Guid conversationId, string userId, CancellationToken cancellationToken = default)
     {
         Guard.UserId(userId);
-        return DbErrors.Translated(LoadCoreAsync(conversationId, userId, cancellationToken));
+        return LoadCoreAsync(conversationId, userId, cancellationToken);
     }
 
     private async Task<PendingToolState?> LoadCoreAsync(Guid conversationId, string userId, CancellationToken cancellationToken)
     {
-        var reader = await _connection.ExecuteReaderAsync(Command(_sql.Load, Key(conversationId, userId), cancellationToken), StreamedRow).ConfigureAwait(false);
-        await using var readerScope = reader.ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PendingToolStateReader.Read(reader) : null;
+        try
+        {
+            var reader = await _connection.ExecuteReaderAsync(Command(_sql.Load, Key(conversationId, userId), cancellationToken), StreamedRow).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PendingToolStateReader.Read(reader) : null;
+        }
+        catch (Exception e) when (DbErrors.Translate(e) is { } translated)
+        {
+            throw translated;
+        }
     }
 
     /// <summary>
@@ -116,29 +123,36 @@ public sealed partial class PendingToolStateRepository
     public Task<PendingToolState?> ClaimStateAsync(Guid conversationId, string userId, CancellationToken cancellationToken = default)
     {
         Guard.UserId(userId);
-        return DbErrors.Translated(ClaimCoreAsync(conversationId, userId, cancellationToken));
+        return ClaimCoreAsync(conversationId, userId, cancellationToken);
     }
 
     private async Task<PendingToolState?> ClaimCoreAsync(Guid conversationId, string userId, CancellationToken cancellationToken)
     {
         var parameters = Key(conversationId, userId);
         parameters.Add("grace_seconds", _options.StaleClaimGrace.TotalSeconds);
-        var reader = await _connection.ExecuteReaderAsync(Command(_sql.Claim, parameters, cancellationToken), StreamedRow).ConfigureAwait(false);
-        await using var readerScope = reader.ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
-            return null;
-        }
+            var reader = await _connection.ExecuteReaderAsync(Command(_sql.Claim, parameters, cancellationToken), StreamedRow).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
 
-        var status = reader.GetFieldValue<string>(0);
-        if (!reader.IsDBNull(1))
+            var status = reader.GetFieldValue<string>(0);
+            if (!reader.IsDBNull(1))
+            {
+                return PendingToolStateReader.Read(reader, offset: 1);
+            }
+
+            return PendingToolStateReader.ParseStatus(status) == PendingToolStateStatus.Resuming
+                ? throw new ResumeInProgressException()
+                : null;
+        }
+        catch (Exception e) when (DbErrors.Translate(e) is { } translated)
         {
-            return PendingToolStateReader.Read(reader, offset: 1);
+            throw translated;
         }
-
-        return PendingToolStateReader.ParseStatus(status) == PendingToolStateStatus.Resuming
-            ? throw new ResumeInProgressException()
-            : null;
     }
 
     /// <summary>
@@ -265,10 +279,28 @@ public sealed partial class PendingToolStateRepository
     }
 
     private async Task<bool> ExecuteAffectsRowAsync(string sql, DynamicParameters parameters, CancellationToken cancellationToken)
-        => await DbErrors.Translated(_connection.ExecuteAsync(Command(sql, parameters, cancellationToken))).ConfigureAwait(false) > 0;
+    {
+        try
+        {
+            return await _connection.ExecuteAsync(Command(sql, parameters, cancellationToken)).ConfigureAwait(false) > 0;
+        }
+        catch (Exception e) when (DbErrors.Translate(e) is { } translated)
+        {
+            throw translated;
+        }
+    }
 
     private async Task<bool> ScalarAffectsRowAsync(string sql, DynamicParameters parameters, CancellationToken cancellationToken)
-        => await DbErrors.Translated(_connection.ExecuteScalarAsync<long>(Command(sql, parameters, cancellationToken))).ConfigureAwait(false) > 0;
+    {
+        try
+        {
+            return await _connection.ExecuteScalarAsync<long>(Command(sql, parameters, cancellationToken)).ConfigureAwait(false) > 0;
+        }
+        catch (Exception e) when (DbErrors.Translate(e) is { } translated)
+        {
+            throw translated;
+        }
+    }
 
     private CommandDefinition Command(string sql, object? parameters, CancellationToken cancellationToken)
         => new(sql, parameters, _transaction, CommandTimeouts.Seconds(_options.CommandTimeout), cancellationToken: cancellationToken);

@@ -59,15 +59,20 @@ internal sealed class Operation : IDisposable
 
     public void Dispose()
     {
-        var tags = new TagList
+        // Instruments nobody listens to are skipped: the hot path pays for telemetry only when it is collected.
+        if (Telemetry.OperationDuration.Enabled)
         {
-            { "db.system.name", "postgresql" },
-            { "db.operation.name", _name },
-            { "continuationstate.conversation_id.kind", _idKind },
-            { "continuationstate.outcome", _outcome },
-        };
-        Telemetry.OperationDuration.Record(Stopwatch.GetElapsedTime(_started).TotalSeconds, tags);
-        if (_counter is not null && _outcome != "error" && _count > 0)
+            var tags = new TagList
+            {
+                { "db.system.name", "postgresql" },
+                { "db.operation.name", _name },
+                { "continuationstate.conversation_id.kind", _idKind },
+                { "continuationstate.outcome", _outcome },
+            };
+            Telemetry.OperationDuration.Record(Stopwatch.GetElapsedTime(_started).TotalSeconds, tags);
+        }
+
+        if (_counter is { Enabled: true } && _outcome != "error" && _count > 0)
         {
             _counter.Add(_count, new KeyValuePair<string, object?>("continuationstate.outcome", _outcome));
         }

@@ -3,17 +3,28 @@ using System.Diagnostics;
 namespace ContinuationState.Benchmarks;
 
 /// <summary>How long and how often to measure; <see cref="Quick"/> fits the three-minute budget.</summary>
+/// <param name="SecondsPerSide">How long each side runs in a sequential cell, over all its blocks.</param>
+/// <param name="BlockSeconds">
+/// How long one side runs before the other takes over. Short blocks put both sides through the same moments of a
+/// shared machine's drift; each starts after a full collection, so each side pays for its own garbage.
+/// </param>
+/// <param name="MinRounds">The fewest blocks per side, however slow the call.</param>
+/// <param name="MaxRounds">The most blocks per side.</param>
+/// <param name="MaxPerRound">The most calls in one block.</param>
+/// <param name="WarmSeconds">Untimed calls per side before a cell.</param>
+/// <param name="ConcurrentSecondsPerSide">How long each side runs in a concurrent cell.</param>
 internal sealed record MeasureSettings(
     double SecondsPerSide,
-    int Rounds,
-    int MinPerRound,
+    double BlockSeconds,
+    int MinRounds,
+    int MaxRounds,
     int MaxPerRound,
     double WarmSeconds,
     double ConcurrentSecondsPerSide)
 {
-    public static readonly MeasureSettings Quick = new(0.4, 2, 2, 5_000, 0.05, 0.5);
+    public static readonly MeasureSettings Quick = new(0.4, 0.04, 4, 10, 5_000, 0.05, 0.5);
 
-    public static readonly MeasureSettings Full = new(2.0, 4, 2, 50_000, 0.25, 2);
+    public static readonly MeasureSettings Full = new(2.0, 0.05, 8, 40, 50_000, 0.25, 2);
 }
 
 /// <summary>What one side measured in one cell.</summary>
@@ -23,8 +34,8 @@ internal sealed record SideResult(int Samples, double OpsPerSec, double P50Ms, d
 internal sealed record CellResult(SideResult Library, SideResult Raw);
 
 /// <summary>
-/// Runs one operation for the library and the raw baseline in alternating rounds (library first, then raw first,
-/// and so on), so drift on a shared machine falls on both alike. Each call is timed alone; set-up is not timed.
+/// Runs one operation for the library and the raw baseline in short alternating blocks (library first, then raw
+/// first, and so on), so drift on a shared machine falls on both alike. Each call is timed alone; set-up is not timed.
 /// Allocation is <see cref="GC.GetTotalAllocatedBytes(bool)"/> around each call: all threads, as async work
 /// continues on the thread pool.
 /// </summary>
@@ -41,11 +52,12 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
             var (libraryTrips, libraryEstimate) = await WarmAsync(operation, library);
             var (rawTrips, rawEstimate) = await WarmAsync(operation, raw);
             var estimate = Math.Max(libraryEstimate, rawEstimate);
-            var perRound = (int)Math.Clamp(settings.SecondsPerSide / settings.Rounds / estimate, settings.MinPerRound, settings.MaxPerRound);
+            var perRound = (int)Math.Clamp(settings.BlockSeconds / estimate, 1, settings.MaxPerRound);
+            var rounds = (int)Math.Clamp(settings.SecondsPerSide / (perRound * estimate), settings.MinRounds, settings.MaxRounds);
 
             var librarySamples = new Samples();
             var rawSamples = new Samples();
-            for (var round = 0; round < settings.Rounds; round++)
+            for (var round = 0; round < rounds; round++)
             {
                 var order = round % 2 == 0 ? new[] { (library, librarySamples), (raw, rawSamples) } : [(raw, rawSamples), (library, librarySamples)];
                 foreach (var (side, samples) in order)
@@ -87,7 +99,7 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
             var rawSamples = new Samples();
             await WorkersAsync(operation, library, callers, settings.WarmSeconds * 2, new Samples());
             await WorkersAsync(operation, raw, callers, settings.WarmSeconds * 2, new Samples());
-            var rounds = Math.Max(2, settings.Rounds / 2);
+            var rounds = Math.Max(2, settings.MinRounds / 2);
             for (var round = 0; round < rounds; round++)
             {
                 var order = round % 2 == 0 ? new[] { (library, librarySamples), (raw, rawSamples) } : [(raw, rawSamples), (library, librarySamples)];

@@ -96,7 +96,7 @@ try
     {
         var warm = Payload.Create(1 << 10);
         clients.ForEach(c => c.Use(warm));
-        var warmSettings = settings with { SecondsPerSide = 0.05, Rounds = 1, MinPerRound = 30, MaxPerRound = 30 };
+        var warmSettings = settings with { BlockSeconds = 1e9, MinRounds = 1, MaxRounds = 1, MaxPerRound = 30 };
         var warmMeasurement = new Measurement(context, warmSettings);
         foreach (var variant in variants)
         {

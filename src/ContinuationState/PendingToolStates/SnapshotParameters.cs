@@ -29,7 +29,7 @@ internal sealed class SnapshotParameters
         var expectedBytes = (long)JsonColumnWriter.ParsedJsonLength(snapshot.Messages) + JsonColumnWriter.ParsedJsonLength(snapshot.PendingToolCalls)
             + JsonColumnWriter.ParsedJsonLength(snapshot.ToolsDict) + JsonColumnWriter.ParsedJsonLength(snapshot.ToolSchemas)
             + JsonColumnWriter.ParsedJsonLength(snapshot.AgentConfig) + JsonColumnWriter.ParsedJsonLength(snapshot.ClientTools);
-        using var columns = new JsonColumnWriter(options, budget, expectedBytes);
+        using var columns = new JsonColumnWriter(options, budget, expectedBytes, forJsonb: true);
         var messages = columns.Write(snapshot.Messages, "$.messages");
         var pendingToolCalls = columns.Write(snapshot.PendingToolCalls, "$.pending_tool_calls");
         var toolsDict = columns.Write(snapshot.ToolsDict, "$.tools_dict");

@@ -12,6 +12,26 @@ namespace ContinuationState.Serialization;
 /// </summary>
 internal sealed partial class JsonCoercer
 {
+    /// <summary>
+    /// A JsonElement or JsonDocument given as a value: copied as it was parsed when it may be (one check and one copy,
+    /// instead of a walk through the writer), else walked.
+    /// </summary>
+    private void WriteParsedElement(JsonElement element)
+    {
+        if (_copyParsedJson && element.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+        {
+            var raw = JsonMarshal.GetRawUtf8Value(element);
+            if (WrittenBytes + raw.Length <= _availableBytes
+                && VerbatimJson.CanCopy(element, raw, _options.MaxDepth - _depth, _elementNames ??= new ElementMemberNames()))
+            {
+                _writer.WriteRawValue(raw, skipInputValidation: true);
+                return;
+            }
+        }
+
+        WriteElement(element);
+    }
+
     private void WriteElement(JsonElement element)
     {
         switch (element.ValueKind)

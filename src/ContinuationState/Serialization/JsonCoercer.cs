@@ -33,6 +33,10 @@ internal sealed partial class JsonCoercer : IDisposable
     // way out, so the same object in two sibling positions is fine.
     private readonly HashSet<object> _open;
     private readonly long _limitBytes;
+
+    // Parsed JSON that needs no policy may go out as the UTF-8 it was parsed from (see VerbatimJson): for columns
+    // bound for jsonb, where only the value counts, not for ContinuationJson's own output, which is canonical.
+    private readonly bool _copyParsedJson;
     private long _availableBytes;
     private int _depth;
 
@@ -41,9 +45,14 @@ internal sealed partial class JsonCoercer : IDisposable
     private PooledBufferWriter? _scratch;
 
     /// <summary>A coercer for columns written by <see cref="WriteRoot"/>.</summary>
-    public JsonCoercer(Utf8JsonWriter writer, ContinuationJsonOptions options, long limitBytes)
+    /// <param name="writer">Where the JSON goes.</param>
+    /// <param name="options">The policies and limits.</param>
+    /// <param name="limitBytes">The limit named in <see cref="StateTooLargeException"/>.</param>
+    /// <param name="copyParsedJson">Whether parsed JSON that needs no policy is copied as it was parsed.</param>
+    public JsonCoercer(Utf8JsonWriter writer, ContinuationJsonOptions options, long limitBytes, bool copyParsedJson = false)
         : this(writer, options, options.EffectiveSerializerOptions, new JsonPathBuilder("$"), new HashSet<object>(ReferenceEqualityComparer.Instance), 0, limitBytes, 0)
     {
+        _copyParsedJson = copyParsedJson;
     }
 
     private JsonCoercer(
@@ -123,8 +132,8 @@ internal sealed partial class JsonCoercer : IDisposable
             case ReadOnlyMemory<byte> bytes: WriteBase64(bytes.Span); break;
             case Memory<byte> bytes: WriteBase64(bytes.Span); break;
             case ArraySegment<byte> bytes: WriteBase64(bytes); break;
-            case JsonElement element: WriteElement(element); break;
-            case JsonDocument document: WriteElement(document.RootElement); break;
+            case JsonElement element: WriteParsedElement(element); break;
+            case JsonDocument document: WriteParsedElement(document.RootElement); break;
             case JsonNode node: WriteNode(node); break;
             default:
                 if (FormatFixedString(value) is { } fixedText)

@@ -29,14 +29,18 @@ internal sealed class JsonColumnWriter : IDisposable
     /// What the columns are expected to take (see <see cref="ParsedJsonLength"/>); when large, the output goes into
     /// one array of about that size that <see cref="DetachWrittenOrCopy"/> hands out without copying.
     /// </param>
-    public JsonColumnWriter(ContinuationJsonOptions options, ContinuationJsonBudget budget, long expectedBytes = 0)
+    /// <param name="forJsonb">
+    /// Whether the output goes to jsonb columns, which keep only the value: parsed JSON that needs no policy is then
+    /// copied as it was parsed, its spacing and escapes included (see <see cref="VerbatimJson"/>).
+    /// </param>
+    public JsonColumnWriter(ContinuationJsonOptions options, ContinuationJsonBudget budget, long expectedBytes = 0, bool forJsonb = false)
     {
         _budget = budget;
         _buffer = expectedBytes >= OwnArrayThreshold
             ? PooledBufferWriter.OverOwnArray((int)Math.Min(Math.Min(expectedBytes, budget.Remaining) + OwnArraySlack, Array.MaxLength))
             : new PooledBufferWriter();
         _writer = new Utf8JsonWriter(_buffer, JsonCoercer.WriterOptions);
-        _coercer = new JsonCoercer(_writer, options, budget.LimitBytes);
+        _coercer = new JsonCoercer(_writer, options, budget.LimitBytes, copyParsedJson: forJsonb);
     }
 
     /// <summary>Everything written so far, column after column.</summary>

@@ -28,6 +28,21 @@ public sealed class StoredJsonTests(DatabaseFixture db) : IClassFixture<Database
     }
 
     [Fact]
+    public async Task ParsedJsonSavedAsParsed_SpacingAndEscapesIncluded_LoadsAsTheSameValue()
+    {
+        var service = db.CreateService();
+        var conversation = await TestData.CreateConversationAsync(db.DataSource);
+        using var messages = JsonDocument.Parse("[ {\"role\" : \"user\",\n \"content\": \"caf\\u00e9 \\ud83d\\ude80 \\\\u0000\"} , 1.50 ]");
+        await service.SaveStateAsync(conversation.ToString(), "user-a", TestData.Snapshot() with { Messages = messages.RootElement });
+
+        var state = await service.LoadStateAsync(conversation.ToString(), "user-a");
+
+        Assert.NotNull(state);
+        Assert.Equal("café 🚀 \\u0000", state.Messages[0].GetProperty("content").GetString());
+        Assert.True(JsonElement.DeepEquals(messages.RootElement, state.Messages));
+    }
+
+    [Fact]
     public async Task FirstReads_FromManyThreadsAtOnce_AllSeeOneEqualElement()
     {
         var service = db.CreateService();

@@ -62,7 +62,7 @@ internal sealed partial class JsonCoercer
     {
         Enter(dictionary);
         _writer.WriteStartObject();
-        var names = new HashSet<string>(StringComparer.Ordinal);
+        var names = MemberNamesAtThisDepth();
         WriteEntries(entries, names);
         _writer.WriteEndObject();
         Exit(dictionary);

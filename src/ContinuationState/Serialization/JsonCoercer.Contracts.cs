@@ -16,14 +16,20 @@ internal sealed partial class JsonCoercer
 
     private void WriteContractValue(object value, Type type)
     {
-        JsonTypeInfo info;
-        try
+        // The options cache contracts too, but validate the type on every lookup: a message list asks thousands of times.
+        var contracts = _contracts ??= [];
+        if (!contracts.TryGetValue(type, out var info))
         {
-            info = _serializerOptions.GetTypeInfo(type);
-        }
-        catch (Exception exception) when (exception is NotSupportedException or InvalidOperationException or ArgumentException)
-        {
-            throw Unsupported(type, exception.Message, exception);
+            try
+            {
+                info = _serializerOptions.GetTypeInfo(type);
+            }
+            catch (Exception exception) when (exception is NotSupportedException or InvalidOperationException or ArgumentException)
+            {
+                throw Unsupported(type, exception.Message, exception);
+            }
+
+            contracts.Add(type, info);
         }
 
         if (info.Kind == JsonTypeInfoKind.Object)
@@ -40,7 +46,7 @@ internal sealed partial class JsonCoercer
     {
         Enter(value);
         _writer.WriteStartObject();
-        var names = new HashSet<string>(StringComparer.Ordinal);
+        var names = MemberNamesAtThisDepth();
         foreach (var property in info.Properties)
         {
             // [JsonIgnore] (always) leaves the property in the contract without a getter.
@@ -99,17 +105,16 @@ internal sealed partial class JsonCoercer
 
         // The options-wide DefaultIgnoreCondition is not exposed as ShouldSerialize, so apply it here unless the
         // property overrides it with its own [JsonIgnore(Condition = ...)].
-        if (property.AttributeProvider?.IsDefined(typeof(JsonIgnoreAttribute), inherit: true) == true)
+        var condition = _serializerOptions.DefaultIgnoreCondition;
+        if (condition is not (JsonIgnoreCondition.WhenWritingNull or JsonIgnoreCondition.WhenWritingDefault)
+            || property.AttributeProvider?.IsDefined(typeof(JsonIgnoreAttribute), inherit: true) == true)
         {
             return true;
         }
 
-        return _serializerOptions.DefaultIgnoreCondition switch
-        {
-            JsonIgnoreCondition.WhenWritingNull => member is not null,
-            JsonIgnoreCondition.WhenWritingDefault => member is not null && !member.Equals(DefaultOf(property.PropertyType)),
-            _ => true,
-        };
+        return condition == JsonIgnoreCondition.WhenWritingNull
+            ? member is not null
+            : member is not null && !member.Equals(DefaultOf(property.PropertyType));
     }
 
     private static object? DefaultOf(Type type) =>

@@ -12,9 +12,6 @@ internal sealed partial class JsonCoercer
     private const int ChunkChars = 8192;
     private const int ChunkBytes = 3 * ChunkChars;
 
-    // U+0000 and every surrogate; surrogates are then checked for a partner one by one.
-    private static readonly SearchValues<char> SuspectChars = SearchValues.Create(CreateSuspectChars());
-
     private void WriteString(string text)
     {
         // UTF-8 needs at least one byte per UTF-16 unit and the quotes cost two, so this fails a huge string
@@ -108,7 +105,7 @@ internal sealed partial class JsonCoercer
     private string ApplyTextPolicies(string text, bool keyOfCurrentObject)
     {
         var span = text.AsSpan();
-        var index = span.IndexOfAny(SuspectChars);
+        var index = IndexOfSuspect(span);
         if (index < 0)
         {
             return text;
@@ -148,7 +145,7 @@ internal sealed partial class JsonCoercer
                 copiedUpTo = ++index;
             }
 
-            var next = span[index..].IndexOfAny(SuspectChars);
+            var next = IndexOfSuspect(span[index..]);
             index = next < 0 ? -1 : index + next;
         }
 
@@ -164,14 +161,14 @@ internal sealed partial class JsonCoercer
             $"{what} contains {problem} at UTF-16 index {position}.");
     }
 
-    private static string CreateSuspectChars()
+    /// <summary>
+    /// The first U+0000 or surrogate (surrogates are then checked for a partner one by one): two vectorized searches,
+    /// the second only up to the first, which beat one search for 2,049 characters by far.
+    /// </summary>
+    private static int IndexOfSuspect(ReadOnlySpan<char> text)
     {
-        var chars = new char[1 + 0x800];
-        for (var i = 0; i < 0x800; i++)
-        {
-            chars[i + 1] = (char)(0xD800 + i);
-        }
-
-        return new string(chars);
+        var nul = text.IndexOf('\0');
+        var surrogate = (nul < 0 ? text : text[..nul]).IndexOfAnyInRange('\uD800', '\uDFFF');
+        return surrogate >= 0 ? surrogate : nul;
     }
 }

@@ -44,6 +44,11 @@ internal sealed partial class JsonCoercer : IDisposable
     private ElementMemberNames? _elementNames;
     private PooledBufferWriter? _scratch;
 
+    // Made on first use by plain objects: their contracts by type, and one set of member names per nesting level
+    // (an object's names are done with before a sibling at the same level starts).
+    private Dictionary<Type, System.Text.Json.Serialization.Metadata.JsonTypeInfo>? _contracts;
+    private List<HashSet<string>>? _memberNames;
+
     /// <summary>A coercer for columns written by <see cref="WriteRoot"/>.</summary>
     /// <param name="writer">Where the JSON goes.</param>
     /// <param name="options">The policies and limits.</param>
@@ -215,6 +220,20 @@ internal sealed partial class JsonCoercer : IDisposable
         {
             _open.Remove(container);
         }
+    }
+
+    /// <summary>An empty set for the names of the object just entered, reused by every object at this depth.</summary>
+    private HashSet<string> MemberNamesAtThisDepth()
+    {
+        var sets = _memberNames ??= [];
+        while (sets.Count <= _depth)
+        {
+            sets.Add(new HashSet<string>(StringComparer.Ordinal));
+        }
+
+        var names = sets[_depth];
+        names.Clear();
+        return names;
     }
 
     /// <summary>Throws once the output has crossed the budget; called after every value and chunk.</summary>

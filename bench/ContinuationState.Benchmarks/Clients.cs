@@ -1,5 +1,6 @@
 using System.Data;
 using System.Data.Common;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Dapper;
 using Npgsql;
@@ -29,25 +30,41 @@ internal interface IStateClient
     Task<bool> DeleteAsync(StateKey key);
 }
 
-/// <summary>The library, through its facade, exactly as a host calls it.</summary>
-internal sealed class LibraryClient(string name, ContinuationService service, bool clrPayload) : IStateClient
+/// <summary>
+/// The library, through its facade, exactly as a host calls it. With <paramref name="readParts"/>, a load or claim
+/// also reads every JSON part of the state (which parses it), as a host resuming the conversation does.
+/// </summary>
+internal sealed class LibraryClient(string name, ContinuationService service, bool clrPayload, bool readParts = false) : IStateClient
 {
     private ContinuationSnapshot? _snapshot;
 
     public string Name { get; } = name;
 
+    public ContinuationService Service { get; } = service;
+
     public void Use(Payload payload) => _snapshot = clrPayload ? payload.Clr : payload.Json;
 
     public Task SaveAsync(StateKey key)
-        => service.SaveStateAsync(key.ConversationId, key.UserId, _snapshot ?? throw new InvalidOperationException("No payload selected."));
+        => Service.SaveStateAsync(key.ConversationId, key.UserId, _snapshot ?? throw new InvalidOperationException("No payload selected."));
 
-    public async Task<bool> LoadAsync(StateKey key) => await service.LoadStateAsync(key.ConversationId, key.UserId) is not null;
+    public async Task<bool> LoadAsync(StateKey key) => Read(await Service.LoadStateAsync(key.ConversationId, key.UserId));
 
-    public async Task<bool> ClaimAsync(StateKey key) => await service.ClaimStateAsync(key.ConversationId, key.UserId) is not null;
+    public async Task<bool> ClaimAsync(StateKey key) => Read(await Service.ClaimStateAsync(key.ConversationId, key.UserId));
 
-    public Task<bool> ReleaseAsync(StateKey key) => service.ReleaseClaimAsync(key.ConversationId, key.UserId);
+    private bool Read(PendingToolState? state)
+    {
+        if (state is not null && readParts)
+        {
+            _ = state.Messages.ValueKind | state.PendingToolCalls.ValueKind | state.ToolsDict.ValueKind | state.ToolSchemas.ValueKind | state.AgentConfig.ValueKind;
+            _ = state.ClientTools?.ValueKind;
+        }
 
-    public Task<bool> DeleteAsync(StateKey key) => service.DeleteStateAsync(key.ConversationId, key.UserId);
+        return state is not null;
+    }
+
+    public Task<bool> ReleaseAsync(StateKey key) => Service.ReleaseClaimAsync(key.ConversationId, key.UserId);
+
+    public Task<bool> DeleteAsync(StateKey key) => Service.DeleteStateAsync(key.ConversationId, key.UserId);
 }
 
 /// <summary>Knobs of the raw baseline, for experiments that show what a library change would buy.</summary>
@@ -73,10 +90,10 @@ internal enum RawVariant
     Dapper = 16,
 
     /// <summary>
-    /// Produces the bytes it sends on every save from the JsonElement payload with <see cref="FastElementCopy"/>, the
-    /// prototype of a coercer fast path (sequential runs only).
+    /// Serializes the CLR payload with System.Text.Json (the library's encoder, no policies) on every save: what a host
+    /// holding its own message types pays at least to send them, the fair baseline for the library's CLR rows.
     /// </summary>
-    FastCoerce = 32,
+    SerializeClr = 32,
 }
 
 /// <summary>
@@ -102,9 +119,9 @@ internal sealed class RawClient(string name, NpgsqlDataSource dataSource, Librar
 
     public async Task SaveAsync(StateKey key)
     {
-        if ((variant & RawVariant.FastCoerce) != 0 && _payload is { Json: var json })
+        if ((variant & RawVariant.SerializeClr) != 0 && _payload is { Clr: var clr })
         {
-            _bytes = new PayloadBytes(Coerce(json.Messages), Coerce(json.PendingToolCalls), Coerce(json.ToolsDict), Coerce(json.ToolSchemas), Coerce(json.AgentConfig));
+            _bytes = new PayloadBytes(SerializeClr(clr.Messages), SerializeClr(clr.PendingToolCalls), SerializeClr(clr.ToolsDict), SerializeClr(clr.ToolSchemas), SerializeClr(clr.AgentConfig));
         }
 
         await using var connection = await dataSource.OpenConnectionAsync();
@@ -264,8 +281,10 @@ internal sealed class RawClient(string name, NpgsqlDataSource dataSource, Librar
             $"The library's {statement.Operation} statement takes @{name}, which the raw baseline does not know; update bench/ContinuationState.Benchmarks/Clients.cs."),
     };
 
-    private static byte[] Coerce(object? part) => FastElementCopy.TryCopy((JsonElement)part!)
-        ?? throw new InvalidOperationException("The fast path refused the benchmark payload.");
+    private static readonly JsonSerializerOptions ClrOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>One part as System.Text.Json writes it with the library's encoder.</summary>
+    public static byte[] SerializeClr(object? part) => JsonSerializer.SerializeToUtf8Bytes(part, part?.GetType() ?? typeof(object), ClrOptions);
 
     private PayloadBytes Bytes => _bytes ?? throw new InvalidOperationException("No payload selected.");
 

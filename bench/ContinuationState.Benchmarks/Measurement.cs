@@ -22,7 +22,7 @@ internal sealed record MeasureSettings(
     double WarmSeconds,
     double ConcurrentSecondsPerSide)
 {
-    public static readonly MeasureSettings Quick = new(0.4, 0.04, 4, 10, 5_000, 0.05, 0.5);
+    public static readonly MeasureSettings Quick = new(0.5, 0.04, 6, 16, 5_000, 0.05, 0.6);
 
     public static readonly MeasureSettings Full = new(2.0, 0.05, 8, 40, 50_000, 0.25, 2);
 }
@@ -30,8 +30,13 @@ internal sealed record MeasureSettings(
 /// <summary>What one side measured in one cell.</summary>
 internal sealed record SideResult(int Samples, double OpsPerSec, double P50Ms, double P99Ms, double AllocBytesPerOp, double RoundTripsPerOp, int Errors, string? FirstError);
 
-/// <summary>The library and the baseline measured in the same cell, interleaved.</summary>
-internal sealed record CellResult(SideResult Library, SideResult Raw);
+/// <summary>
+/// The library and the baseline measured in the same cell, interleaved. <paramref name="PairedRatio"/> is the median,
+/// over rounds, of the ratio measured within one round (raw's mean time per call / the library's, or the library's
+/// throughput / raw's), where both sides ran back to back: a burst of load from elsewhere on the machine skews one
+/// round, not the answer.
+/// </summary>
+internal sealed record CellResult(SideResult Library, SideResult Raw, double PairedRatio);
 
 /// <summary>
 /// Runs one operation for the library and the raw baseline in short alternating blocks (library first, then raw
@@ -57,9 +62,12 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
 
             var librarySamples = new Samples();
             var rawSamples = new Samples();
+            var roundRatios = new List<double>(rounds);
             for (var round = 0; round < rounds; round++)
             {
                 var order = round % 2 == 0 ? new[] { (library, librarySamples), (raw, rawSamples) } : [(raw, rawSamples), (library, librarySamples)];
+                var libraryBefore = librarySamples.Snapshot();
+                var rawBefore = rawSamples.Snapshot();
                 foreach (var (side, samples) in order)
                 {
                     Quiesce();
@@ -68,9 +76,11 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
                         await OnceAsync(operation, side, samples);
                     }
                 }
+
+                roundRatios.Add(rawSamples.MeanMsSince(rawBefore) / librarySamples.MeanMsSince(libraryBefore));
             }
 
-            return new CellResult(librarySamples.Result(libraryTrips), rawSamples.Result(rawTrips));
+            return new CellResult(librarySamples.Result(libraryTrips), rawSamples.Result(rawTrips), Median(roundRatios));
         }
         finally
         {
@@ -100,17 +110,21 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
             await WorkersAsync(operation, library, callers, settings.WarmSeconds * 2, new Samples());
             await WorkersAsync(operation, raw, callers, settings.WarmSeconds * 2, new Samples());
             var rounds = Math.Max(2, settings.MinRounds / 2);
+            var roundRatios = new List<double>(rounds);
             for (var round = 0; round < rounds; round++)
             {
                 var order = round % 2 == 0 ? new[] { (library, librarySamples), (raw, rawSamples) } : [(raw, rawSamples), (library, librarySamples)];
+                var throughput = new Dictionary<Side, double>();
                 foreach (var (side, samples) in order)
                 {
                     Quiesce();
-                    await WorkersAsync(operation, side, callers, settings.ConcurrentSecondsPerSide / rounds, samples);
+                    throughput[side] = await WorkersAsync(operation, side, callers, settings.ConcurrentSecondsPerSide / rounds, samples);
                 }
+
+                roundRatios.Add(throughput[library] / throughput[raw]);
             }
 
-            return new CellResult(librarySamples.Result(double.NaN), rawSamples.Result(double.NaN));
+            return new CellResult(librarySamples.Result(double.NaN), rawSamples.Result(double.NaN), Median(roundRatios));
         }
         finally
         {
@@ -174,7 +188,15 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
         samples.Add(elapsed / TicksPerMs, GC.GetTotalAllocatedBytes(precise: true) - allocated);
     }
 
-    private static async Task WorkersAsync(Operation operation, Side side, int callers, double seconds, Samples samples)
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        var n = values.Count;
+        return n == 0 ? double.NaN : n % 2 == 1 ? values[n / 2] : (values[(n / 2) - 1] + values[n / 2]) / 2;
+    }
+
+    /// <summary>Runs the callers for <paramref name="seconds"/>; returns their calls per second.</summary>
+    private static async Task<double> WorkersAsync(Operation operation, Side side, int callers, double seconds, Samples samples)
     {
         var latencies = new List<double>[callers];
         var errors = 0;
@@ -212,6 +234,7 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
         var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var calls = latencies.Sum(l => l.Count);
         samples.AddBatch(latencies.SelectMany(l => l), wall, GC.GetTotalAllocatedBytes(precise: true) - allocated, calls, errors, firstError);
+        return calls / wall;
     }
 
     // Garbage from the previous side is collected before this side's round, not during it.
@@ -230,6 +253,16 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
         private int _errors;
         private string? _firstError;
         private bool _batched;
+
+        /// <summary>Where the samples stand, for <see cref="MeanMsSince"/>.</summary>
+        public int Snapshot() => _latencies.Count;
+
+        /// <summary>The mean time of the calls added since <paramref name="snapshot"/>.</summary>
+        public double MeanMsSince(int snapshot)
+        {
+            var count = _latencies.Count - snapshot;
+            return count <= 0 ? double.NaN : _latencies.Skip(snapshot).Sum() / count;
+        }
 
         public void Add(double ms, long allocatedBytes)
         {

@@ -56,7 +56,9 @@ try
     var variants = new (string IdKind, string PayloadKind, Side Library, Side Raw, int Trips)[]
     {
         ("uuid", "json_element", new Side(new LibraryClient("library", service, clrPayload: false), libraryConversation, libraryConversation.ToString()), rawSide, 1),
-        ("uuid", "clr", new Side(new LibraryClient("library (CLR)", service, clrPayload: true), libraryConversation, libraryConversation.ToString()), rawSide, 1),
+        // CLR objects must be serialized by any host: their baseline is raw Npgsql sending what System.Text.Json writes.
+        ("uuid", "clr", new Side(new LibraryClient("library (CLR)", service, clrPayload: true), libraryConversation, libraryConversation.ToString()),
+            new Side(new RawClient("raw + System.Text.Json", dataSource, sql, RawVariant.SerializeClr), rawConversation, rawConversation.ToString()), 1),
         ("legacy", "json_element", new Side(new LibraryClient("library (legacy id)", service, clrPayload: false), legacyConversation, LegacyId), rawSide, 1),
         ("legacy_cold", "json_element",
             new Side(new LibraryClient("library (legacy id, cache off)", coldService, clrPayload: false), coldConversation, ColdLegacyId),
@@ -89,7 +91,7 @@ try
 
     Console.WriteLine($"ContinuationState benchmark ({(quick ? "quick" : "full")}): {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores");
     Console.WriteLine($"server: {await ServerVersionAsync(dataSource)}; data source: {Describe(dataSource.ConnectionString)}");
-    Console.WriteLine("library payload: JsonElement (rows marked clr: a CLR object graph); raw payload: the same JSON pre-serialised to UTF-8");
+    Console.WriteLine("library payload: JsonElement; raw payload: the same JSON pre-serialised to UTF-8. Rows marked clr: a CLR object graph, against raw Npgsql that serializes it with System.Text.Json on every save");
     Console.WriteLine();
 
     // Warm every path up (JIT tiers, pool, plan caches) before anything is timed.
@@ -134,7 +136,7 @@ try
                 var cell = await measurement.ConcurrentAsync(op, variants[0].Library, variants[0].Raw, callers);
                 var sequential = rows.FirstOrDefault(r => r.BaseOp == op.Name && r.PayloadBytes == size && r.Op == op.Name);
                 var tripsPerOp = sequential?.Cell.Library.RoundTripsPerOp ?? double.NaN;
-                cell = new CellResult(cell.Library with { RoundTripsPerOp = tripsPerOp }, cell.Raw with { RoundTripsPerOp = sequential?.Cell.Raw.RoundTripsPerOp ?? double.NaN });
+                cell = cell with { Library = cell.Library with { RoundTripsPerOp = tripsPerOp }, Raw = cell.Raw with { RoundTripsPerOp = sequential?.Cell.Raw.RoundTripsPerOp ?? double.NaN } };
                 var row = new Row(op.Name, "uuid", "json_element", callers, size, payload.ActualBytes, op.RoundTrips, cell);
                 rows.Add(row);
                 Progress(row);

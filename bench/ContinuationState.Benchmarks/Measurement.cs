@@ -32,7 +32,7 @@ internal sealed record SideResult(int Samples, double OpsPerSec, double P50Ms, d
 
 /// <summary>
 /// The library and the baseline measured in the same cell, interleaved. <paramref name="PairedRatio"/> is the median,
-/// over rounds, of the ratio measured within one round (raw's mean time per call / the library's, or the library's
+/// over rounds, of the ratio measured within one round (raw's median time per call / the library's, or the library's
 /// throughput / raw's), where both sides ran back to back: a burst of load from elsewhere on the machine skews one
 /// round, not the answer.
 /// </summary>
@@ -77,7 +77,7 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
                     }
                 }
 
-                roundRatios.Add(rawSamples.MeanMsSince(rawBefore) / librarySamples.MeanMsSince(libraryBefore));
+                roundRatios.Add(rawSamples.TypicalMsSince(rawBefore) / librarySamples.TypicalMsSince(libraryBefore));
             }
 
             return new CellResult(librarySamples.Result(libraryTrips), rawSamples.Result(rawTrips), Median(roundRatios));
@@ -188,7 +188,7 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
         samples.Add(elapsed / TicksPerMs, GC.GetTotalAllocatedBytes(precise: true) - allocated);
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         values.Sort();
         var n = values.Count;
@@ -257,12 +257,11 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
         /// <summary>Where the samples stand, for <see cref="MeanMsSince"/>.</summary>
         public int Snapshot() => _latencies.Count;
 
-        /// <summary>The mean time of the calls added since <paramref name="snapshot"/>.</summary>
-        public double MeanMsSince(int snapshot)
-        {
-            var count = _latencies.Count - snapshot;
-            return count <= 0 ? double.NaN : _latencies.Skip(snapshot).Sum() / count;
-        }
+        /// <summary>
+        /// The typical time of the calls added since <paramref name="snapshot"/>: their median, so that one call that
+        /// waited for another process's time slice does not decide the round.
+        /// </summary>
+        public double TypicalMsSince(int snapshot) => Median([.. _latencies.Skip(snapshot)]);
 
         public void Add(double ms, long allocatedBytes)
         {

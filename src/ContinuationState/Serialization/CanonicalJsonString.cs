@@ -14,32 +14,16 @@ namespace ContinuationState.Serialization;
 /// </summary>
 internal static class CanonicalJsonString
 {
-    private static readonly JavaScriptEncoder Encoder = JsonCoercer.WriterOptions.Encoder!;
-
-    // The encoder's escape for each ASCII character; null where it writes the character itself.
-    private static readonly byte[]?[] AsciiEscapes = CreateAsciiEscapes();
-
-    // ASCII the encoder writes as it is, found in bulk, and looked up one by one.
-    private static readonly SearchValues<byte> PlainAscii = SearchValues.Create(
-        Enumerable.Range(0, 0x80).Where(c => AsciiEscapes[c] is null).Select(c => (byte)c).ToArray());
-
-    private static readonly bool[] IsPlainAscii = [.. AsciiEscapes.Select(escape => escape is null)];
+    private static readonly JavaScriptEncoder Encoder = EncoderTables.Encoder;
+    private static readonly byte[]?[] AsciiEscapes = EncoderTables.AsciiEscapes;
+    private static readonly SearchValues<byte> PlainAscii = EncoderTables.PlainAscii;
+    private static readonly bool[] IsPlainAscii = EncoderTables.IsPlainAscii;
+    private static readonly ulong[] TwoByteWrittenAsIs = EncoderTables.TwoByteWrittenAsIs;
+    private static readonly ulong[] ThreeByteWrittenAsIs = EncoderTables.ThreeByteWrittenAsIs;
 
     // The letters of the encoder's two-character escapes (\n, \").
     private static readonly bool[] IsShortEscapeLetter =
         [.. Enumerable.Range(0, 0x80).Select(c => AsciiEscapes.Any(escape => escape is { Length: 2 } && escape[1] == c))];
-
-    // One bit per BMP character: set where the encoder writes it as it is. Asked of the encoder's own UTF-8 check,
-    // once, so that it agrees with the writer character for character.
-    private static readonly ulong[] WrittenAsIs = CreateWrittenAsIs();
-
-    // The same bits, looked up straight from UTF-8 bytes. Two-byte characters: by lead byte minus 0x80 (one word per
-    // lead byte), zero for bytes that cannot lead one (continuation bytes, and C0 and C1, which would be overlong).
-    private static readonly ulong[] TwoByteWrittenAsIs = CreateTwoByteWrittenAsIs();
-
-    // Three-byte characters: by the low four bits of the lead byte and the low six of the next, which is the
-    // character's word in WrittenAsIs; zero where that would be overlong (below U+0800) or a surrogate.
-    private static readonly ulong[] ThreeByteWrittenAsIs = CreateThreeByteWrittenAsIs();
 
     /// <summary>Checks raw string contents (between the quotes) that the parser has validated as JSON.</summary>
     public static bool IsCanonical(ReadOnlySpan<byte> raw)
@@ -149,57 +133,5 @@ internal static class CanonicalJsonString
         var utf8Length = new Rune(scalar).EncodeToUtf8(utf8);
         Encoder.EncodeUtf8(utf8[..utf8Length], encoded, out _, out var written);
         return escape.SequenceEqual(encoded[..written]);
-    }
-
-    private static ulong[] CreateTwoByteWrittenAsIs()
-    {
-        // Lead bytes 0x80 to 0xDF; 0xC2 to 0xDF lead U+0080 to U+07FF, one word of 64 characters each.
-        var words = new ulong[0x60];
-        for (var lead = 0xC2; lead <= 0xDF; lead++)
-        {
-            words[lead - 0x80] = WrittenAsIs[lead & 0x1F];
-        }
-
-        return words;
-    }
-
-    private static ulong[] CreateThreeByteWrittenAsIs()
-    {
-        // Words 0x20 to 0x3FF are U+0800 to U+FFFF; below is overlong, and the surrogates' words are already zero.
-        var words = new ulong[0x400];
-        for (var word = 0x20; word < words.Length; word++)
-        {
-            words[word] = char.IsSurrogate((char)(word << 6)) ? 0 : WrittenAsIs[word];
-        }
-
-        return words;
-    }
-
-    private static ulong[] CreateWrittenAsIs()
-    {
-        var bits = new ulong[0x10000 / 64];
-        Span<byte> utf8 = stackalloc byte[4];
-        for (var c = 0; c < 0x10000; c++)
-        {
-            if (!char.IsSurrogate((char)c) && Encoder.FindFirstCharacterToEncodeUtf8(utf8[..new Rune(c).EncodeToUtf8(utf8)]) < 0)
-            {
-                bits[c >> 6] |= 1UL << (c & 63);
-            }
-        }
-
-        return bits;
-    }
-
-    private static byte[]?[] CreateAsciiEscapes()
-    {
-        var escapes = new byte[]?[0x80];
-        Span<byte> encoded = stackalloc byte[16];
-        for (var c = 0; c < escapes.Length; c++)
-        {
-            Encoder.EncodeUtf8([(byte)c], encoded, out _, out var written);
-            escapes[c] = written == 1 ? null : encoded[..written].ToArray();
-        }
-
-        return escapes;
     }
 }

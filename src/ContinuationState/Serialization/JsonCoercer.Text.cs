@@ -1,14 +1,14 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using System.Text.Unicode;
 
 namespace ContinuationState.Serialization;
 
 /// <summary>Strings and object keys: the U+0000 and lone-surrogate policies, and writing long text in chunks.</summary>
 internal sealed partial class JsonCoercer
 {
-    // Longer strings are written in segments so the budget is checked as they go and the writer never asks for a
-    // buffer three times the size of the whole string up front.
+    // Longer strings are transcoded and escaped in segments, so the budget is checked as they grow.
     private const int ChunkChars = 8192;
     private const int ChunkBytes = 3 * ChunkChars;
 
@@ -23,55 +23,85 @@ internal sealed partial class JsonCoercer
         }
 
         EnsureRoom(minimumBytes);
-        var clean = ApplyTextPolicies(text, keyOfCurrentObject: false);
-        if (clean.Length <= ChunkChars)
-        {
-            _writer.WriteStringValue(clean);
-            return;
-        }
+        var remaining = ApplyTextPolicies(text, keyOfCurrentObject: false).AsSpan();
 
-        var remaining = clean.AsSpan();
-        while (remaining.Length > ChunkChars)
+        // Transcoded a chunk at a time (a pair is never split: the transcoder leaves a trailing high surrogate for
+        // the next chunk), escaped, and checked against the budget as it grows.
+        var chunk = _utf8Chunk ??= ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        var quoted = BeginQuoted();
+        try
         {
-            // Never split a surrogate pair across segments.
-            var length = char.IsHighSurrogate(remaining[ChunkChars - 1]) ? ChunkChars - 1 : ChunkChars;
-            _writer.WriteStringValueSegment(remaining[..length], isFinalSegment: false);
-            remaining = remaining[length..];
-            CheckBudget();
-        }
+            while (!remaining.IsEmpty)
+            {
+                var final = remaining.Length <= ChunkChars;
+                var status = Utf8.FromUtf16(final ? remaining : remaining[..ChunkChars], chunk, out var read, out var written, replaceInvalidSequences: false, isFinalBlock: final);
+                if (status is not (OperationStatus.Done or OperationStatus.NeedMoreData) || read == 0)
+                {
+                    // The text policies leave no unpaired surrogate; this would be a bug, not bad input.
+                    throw new InvalidOperationException($"Transcoding a string stopped with {status} after {read} characters.");
+                }
 
-        _writer.WriteStringValueSegment(remaining, isFinalSegment: true);
+                JsonStringEscaper.Escape(chunk.AsSpan(0, written), quoted);
+                remaining = remaining[read..];
+                EnsureRoom(quoted.WrittenCount);
+            }
+
+            EndQuoted(quoted);
+        }
+        finally
+        {
+            quoted.Clear();
+        }
     }
 
     /// <summary>
-    /// Writes UTF-8 text that needs no policy (no U+0000, no unpaired surrogate: it came from valid UTF-8), in
-    /// segments when long, like <see cref="WriteString"/>.
+    /// Writes UTF-8 text that needs no policy (no U+0000, no unpaired surrogate: it came from valid UTF-8), escaped
+    /// a segment at a time like <see cref="WriteString"/>.
     /// </summary>
     private void WriteUtf8String(ReadOnlySpan<byte> text)
     {
         // Escaping only ever lengthens the text.
         EnsureRoom(text.Length + 2L);
-        if (text.Length <= ChunkBytes)
+        var quoted = BeginQuoted();
+        try
         {
-            _writer.WriteStringValue(text);
-            return;
-        }
-
-        while (text.Length > ChunkBytes)
-        {
-            // Cut before a character's first byte, never inside its UTF-8 sequence.
-            var length = ChunkBytes;
-            while ((text[length] & 0xC0) == 0x80)
+            while (text.Length > ChunkBytes)
             {
-                length--;
+                // Cut before a character's first byte, never inside its UTF-8 sequence.
+                var length = ChunkBytes;
+                while ((text[length] & 0xC0) == 0x80)
+                {
+                    length--;
+                }
+
+                JsonStringEscaper.Escape(text[..length], quoted);
+                text = text[length..];
+                EnsureRoom(quoted.WrittenCount);
             }
 
-            _writer.WriteStringValueSegment(text[..length], isFinalSegment: false);
-            text = text[length..];
-            CheckBudget();
+            JsonStringEscaper.Escape(text, quoted);
+            EndQuoted(quoted);
         }
+        finally
+        {
+            quoted.Clear();
+        }
+    }
 
-        _writer.WriteStringValueSegment(text, isFinalSegment: true);
+    // A string is escaped into a scratch buffer between its quotes, then handed to the writer in one piece (which
+    // puts in the comma or colon before it); the scratch is zeroed after each string, as it holds user text.
+    private PooledBufferWriter BeginQuoted()
+    {
+        var quoted = _quoted ??= new PooledBufferWriter(256);
+        JsonStringEscaper.Append("\""u8, quoted);
+        return quoted;
+    }
+
+    private void EndQuoted(PooledBufferWriter quoted)
+    {
+        JsonStringEscaper.Append("\""u8, quoted);
+        EnsureRoom(quoted.WrittenCount);
+        _writer.WriteRawValue(quoted.WrittenSpan, skipInputValidation: true);
     }
 
     /// <summary>

@@ -44,6 +44,10 @@ internal sealed partial class JsonCoercer : IDisposable
     private ElementMemberNames? _elementNames;
     private PooledBufferWriter? _scratch;
 
+    // Made on first use by strings: a chunk of transcoded text, and the escaped string between its quotes.
+    private byte[]? _utf8Chunk;
+    private PooledBufferWriter? _quoted;
+
     // Made on first use by plain objects: their contracts by type, and one set of member names per nesting level
     // (an object's names are done with before a sibling at the same level starts).
     private Dictionary<Type, System.Text.Json.Serialization.Metadata.JsonTypeInfo>? _contracts;
@@ -105,11 +109,20 @@ internal sealed partial class JsonCoercer : IDisposable
         _writer.Flush();
     }
 
-    /// <summary>Zeroes and returns the scratch buffer, if one was rented.</summary>
+    /// <summary>Zeroes and returns the scratch buffers, if any were rented.</summary>
     public void Dispose()
     {
         _scratch?.Dispose();
         _scratch = null;
+        _quoted?.Dispose();
+        _quoted = null;
+        if (_utf8Chunk is { } chunk)
+        {
+            // User text: cleared before the pool hands the array to anyone else.
+            Array.Clear(chunk);
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
+            _utf8Chunk = null;
+        }
     }
 
     private void WriteValue(object? value)

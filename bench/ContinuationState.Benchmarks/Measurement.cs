@@ -22,7 +22,7 @@ internal sealed record MeasureSettings(
     double WarmSeconds,
     double ConcurrentSecondsPerSide)
 {
-    public static readonly MeasureSettings Quick = new(0.5, 0.04, 6, 16, 5_000, 0.05, 0.6);
+    public static readonly MeasureSettings Quick = new(0.5, 0.04, 8, 16, 5_000, 0.05, 0.6);
 
     public static readonly MeasureSettings Full = new(2.0, 0.05, 8, 40, 50_000, 0.25, 2);
 }
@@ -34,9 +34,9 @@ internal sealed record SideResult(int Samples, double OpsPerSec, double P50Ms, d
 /// The library and the baseline measured in the same cell, interleaved. <paramref name="PairedRatio"/> is the median,
 /// over rounds, of the ratio measured within one round (raw's median time per call / the library's, or the library's
 /// throughput / raw's), where both sides ran back to back: a burst of load from elsewhere on the machine skews one
-/// round, not the answer.
+/// round, not the answer. <paramref name="RoundRatios"/> are the rounds' own ratios, in the order they ran.
 /// </summary>
-internal sealed record CellResult(SideResult Library, SideResult Raw, double PairedRatio);
+internal sealed record CellResult(SideResult Library, SideResult Raw, double PairedRatio, IReadOnlyList<double> RoundRatios);
 
 /// <summary>
 /// Runs one operation for the library and the raw baseline in short alternating blocks (library first, then raw
@@ -80,7 +80,7 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
                 roundRatios.Add(rawSamples.TypicalMsSince(rawBefore) / librarySamples.TypicalMsSince(libraryBefore));
             }
 
-            return new CellResult(librarySamples.Result(libraryTrips), rawSamples.Result(rawTrips), Median(roundRatios));
+            return new CellResult(librarySamples.Result(libraryTrips), rawSamples.Result(rawTrips), Median([.. roundRatios]), roundRatios);
         }
         finally
         {
@@ -124,7 +124,7 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
                 roundRatios.Add(throughput[library] / throughput[raw]);
             }
 
-            return new CellResult(librarySamples.Result(double.NaN), rawSamples.Result(double.NaN), Median(roundRatios));
+            return new CellResult(librarySamples.Result(double.NaN), rawSamples.Result(double.NaN), Median([.. roundRatios]), roundRatios);
         }
         finally
         {

@@ -46,6 +46,9 @@ internal sealed record CellResult(SideResult Library, SideResult Raw, double Pai
 /// </summary>
 internal sealed class Measurement(BenchContext context, MeasureSettings settings)
 {
+    /// <summary>Untimed work before every block of calls (settling the server between blocks of large payloads).</summary>
+    public Func<Task>? BeforeBlock { get; set; }
+
     private static readonly double TicksPerMs = Stopwatch.Frequency / 1000.0;
 
     public async Task<CellResult> SequentialAsync(Operation operation, Side library, Side raw)
@@ -70,6 +73,11 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
                 var rawBefore = rawSamples.Snapshot();
                 foreach (var (side, samples) in order)
                 {
+                    if (BeforeBlock is { } settle)
+                    {
+                        await settle();
+                    }
+
                     Quiesce();
                     for (var i = 0; i < perRound; i++)
                     {

@@ -124,6 +124,7 @@ try
     {
         var payload = Payload.Create(size);
         clients.ForEach(c => c.Use(payload));
+        measurement.BeforeBlock = size >= 1 << 20 ? database.SettleAsync : null;
         Console.WriteLine($"{Payload.Label(size)}: {payload.ActualBytes:N0} bytes of JSON, {payload.MessageCount:N0} messages");
         foreach (var (idKind, payloadKind, library, rawVariant, trips) in variants)
         {

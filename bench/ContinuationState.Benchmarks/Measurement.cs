@@ -5,8 +5,8 @@ namespace ContinuationState.Benchmarks;
 /// <summary>How long and how often to measure; <see cref="Quick"/> fits the three-minute budget.</summary>
 /// <param name="SecondsPerSide">How long each side runs in a sequential cell, over all its blocks.</param>
 /// <param name="BlockSeconds">
-/// How long one side runs before the other takes over. Short blocks put both sides through the same moments of a
-/// shared machine's drift; each starts after a full collection, so each side pays for its own garbage.
+/// How long one round lasts (both sides, call by call); a call longer than this gets a round of its own per side.
+/// Each round starts after a full collection.
 /// </param>
 /// <param name="MinRounds">The fewest blocks per side, however slow the call.</param>
 /// <param name="MaxRounds">The most blocks per side.</param>
@@ -32,15 +32,16 @@ internal sealed record SideResult(int Samples, double OpsPerSec, double P50Ms, d
 
 /// <summary>
 /// The library and the baseline measured in the same cell, interleaved. <paramref name="PairedRatio"/> is the median,
-/// over rounds, of the ratio measured within one round (raw's median time per call / the library's, or the library's
+/// over pairs of rounds (one in each order), of the ratio measured within a round (raw's median time per call / the library's, or the library's
 /// throughput / raw's), where both sides ran back to back: a burst of load from elsewhere on the machine skews one
 /// round, not the answer. <paramref name="RoundRatios"/> are the rounds' own ratios, in the order they ran.
 /// </summary>
 internal sealed record CellResult(SideResult Library, SideResult Raw, double PairedRatio, IReadOnlyList<double> RoundRatios);
 
 /// <summary>
-/// Runs one operation for the library and the raw baseline in short alternating blocks (library first, then raw
-/// first, and so on), so drift on a shared machine falls on both alike. Each call is timed alone; set-up is not timed.
+/// Runs one operation for the library and the raw baseline in rounds that alternate which goes first: short calls
+/// alternate call by call within a round, long ones (large payloads) run one per side after the server settles, so
+/// drift on a shared machine falls on both alike. Each call is timed alone; set-up is not timed.
 /// Allocation is <see cref="GC.GetTotalAllocatedBytes(bool)"/> around each call: all threads, as async work
 /// continues on the thread pool.
 /// </summary>
@@ -62,6 +63,7 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
             var estimate = Math.Max(libraryEstimate, rawEstimate);
             var perRound = (int)Math.Clamp(settings.BlockSeconds / estimate, 1, settings.MaxPerRound);
             var rounds = (int)Math.Clamp(settings.SecondsPerSide / (perRound * estimate), settings.MinRounds, settings.MaxRounds);
+            rounds += rounds % 2; // whole pairs of rounds, one in each order
 
             var librarySamples = new Samples();
             var rawSamples = new Samples();
@@ -71,16 +73,25 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
                 var order = round % 2 == 0 ? new[] { (library, librarySamples), (raw, rawSamples) } : [(raw, rawSamples), (library, librarySamples)];
                 var libraryBefore = librarySamples.Snapshot();
                 var rawBefore = rawSamples.Snapshot();
-                foreach (var (side, samples) in order)
+                if (perRound > 1)
                 {
-                    if (BeforeBlock is { } settle)
-                    {
-                        await settle();
-                    }
-
-                    Quiesce();
+                    // Short calls alternate one by one: a round is a few dozen milliseconds of this machine's weather,
+                    // and both sides live through it call for call.
+                    await SettleAsync();
                     for (var i = 0; i < perRound; i++)
                     {
+                        foreach (var (side, samples) in order)
+                        {
+                            await OnceAsync(operation, side, samples);
+                        }
+                    }
+                }
+                else
+                {
+                    // Long calls (large payloads) run one per side, each after the server and the heap have settled.
+                    foreach (var (side, samples) in order)
+                    {
+                        await SettleAsync();
                         await OnceAsync(operation, side, samples);
                     }
                 }
@@ -88,7 +99,7 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
                 roundRatios.Add(rawSamples.TypicalMsSince(rawBefore) / librarySamples.TypicalMsSince(libraryBefore));
             }
 
-            return new CellResult(librarySamples.Result(libraryTrips), rawSamples.Result(rawTrips), Median([.. roundRatios]), roundRatios);
+            return new CellResult(librarySamples.Result(libraryTrips), rawSamples.Result(rawTrips), PairedMedian(roundRatios), roundRatios);
         }
         finally
         {
@@ -132,7 +143,7 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
                 roundRatios.Add(throughput[library] / throughput[raw]);
             }
 
-            return new CellResult(librarySamples.Result(double.NaN), rawSamples.Result(double.NaN), Median([.. roundRatios]), roundRatios);
+            return new CellResult(librarySamples.Result(double.NaN), rawSamples.Result(double.NaN), PairedMedian(roundRatios), roundRatios);
         }
         finally
         {
@@ -196,6 +207,22 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
         samples.Add(elapsed / TicksPerMs, GC.GetTotalAllocatedBytes(precise: true) - allocated);
     }
 
+    /// <summary>
+    /// Rounds alternate which side goes first, and going first or second can matter (the pool, the caches, the
+    /// settling before a block): each round is taken together with the next, which ran in the other order (their
+    /// geometric mean), and the median of those pairs is the answer.
+    /// </summary>
+    private static double PairedMedian(List<double> roundRatios)
+    {
+        var pairs = new List<double>(roundRatios.Count / 2);
+        for (var i = 0; i + 1 < roundRatios.Count; i += 2)
+        {
+            pairs.Add(Math.Sqrt(roundRatios[i] * roundRatios[i + 1]));
+        }
+
+        return Median(pairs.Count > 0 ? pairs : [.. roundRatios]);
+    }
+
     internal static double Median(List<double> values)
     {
         values.Sort();
@@ -245,7 +272,17 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
         return calls / wall;
     }
 
-    // Garbage from the previous side is collected before this side's round, not during it.
+    private async Task SettleAsync()
+    {
+        if (BeforeBlock is { } settle)
+        {
+            await settle();
+        }
+
+        Quiesce();
+    }
+
+    // Garbage from the previous round is collected before this one, not during it.
     private static void Quiesce()
     {
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);

@@ -50,7 +50,7 @@ public sealed class ContinuationService : IContinuationService
         try
         {
             // Serialized before a connection is taken: a value jsonb cannot hold costs no round trip.
-            var payload = SnapshotParameters.Serialize(snapshot, _options.Json);
+            using var payload = SnapshotParameters.Serialize(snapshot, _options.Json);
             Telemetry.StateSize.Record(payload.TotalBytes);
 
             var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -60,7 +60,15 @@ public sealed partial class PendingToolStateRepository
         Guard.UserId(userId);
         ArgumentNullException.ThrowIfNull(snapshot);
         var ttlSeconds = Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl));
-        return SaveSerializedAsync(conversationId, userId, SnapshotParameters.Serialize(snapshot, _options.Json), ttlSeconds, cancellationToken);
+        return SaveAsync(SnapshotParameters.Serialize(snapshot, _options.Json));
+
+        async Task<SavedState> SaveAsync(SnapshotParameters serialized)
+        {
+            using (serialized)
+            {
+                return await SaveSerializedAsync(conversationId, userId, serialized, ttlSeconds, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>Saves an already serialized snapshot (the service serializes before it takes a connection).</summary>

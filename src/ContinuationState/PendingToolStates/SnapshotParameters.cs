@@ -6,10 +6,12 @@ namespace ContinuationState.Internal;
 /// <summary>
 /// A snapshot's parts serialized to jsonb. Every part is serialized, and checked against one byte budget, before
 /// anything is sent: a bad value never leaves a half-written row. The parts are written one after another with one
-/// writer into one buffer, and the parameters point into one array holding them all.
+/// writer into one rented array, which the parameters point into; dispose this once the statement has run, which
+/// zeroes the array and returns it to the pool.
 /// </summary>
-internal sealed class SnapshotParameters
+internal sealed class SnapshotParameters : IDisposable
 {
+    private byte[]? _pooled;
     private readonly ReadOnlyMemory<byte> _messages;
     private readonly ReadOnlyMemory<byte> _pendingToolCalls;
     private readonly ReadOnlyMemory<byte> _toolsDict;
@@ -37,10 +39,9 @@ internal sealed class SnapshotParameters
         var agentConfig = columns.Write(snapshot.AgentConfig, "$.agent_config");
         var clientTools = snapshot.ClientTools is null ? (Range?)null : columns.Write(snapshot.ClientTools, "$.client_tools");
 
-        // The parameters point into one array that is ours alone: no pooled buffer is lent to the command, so no
-        // caller's lifetime rules decide when personal data goes back to the pool. Parsed JSON of the expected size
-        // was written straight into it; other output is copied into it once, and the pooled buffer zeroed.
-        var json = columns.DetachWrittenOrCopy();
+        // The parameters point into the rented array the parts were written to, with no copy; it is zeroed before it
+        // goes back to the pool (Dispose), as it holds user state.
+        var json = columns.DetachPooled(out _pooled);
         _messages = json[messages];
         _pendingToolCalls = json[pendingToolCalls];
         _toolsDict = json[toolsDict];
@@ -57,6 +58,15 @@ internal sealed class SnapshotParameters
 
     /// <summary>The JSON size of all parts together.</summary>
     public long TotalBytes { get; }
+
+    /// <summary>Zeroes the parts and returns their array to the pool; the parameters must not be used after.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _pooled, null) is { } array)
+        {
+            PooledBufferWriter.ReturnToPool(array, (int)TotalBytes);
+        }
+    }
 
     public static SnapshotParameters Serialize(ContinuationSnapshot snapshot, ContinuationJsonOptions options) => new(snapshot, options);
 

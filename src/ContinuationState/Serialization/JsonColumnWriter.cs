@@ -10,12 +10,9 @@ namespace ContinuationState.Serialization;
 /// </summary>
 internal sealed class JsonColumnWriter : IDisposable
 {
-    // Below this, a pooled buffer and one small copy cost less than an array of our own with room to spare.
-    private const long OwnArrayThreshold = 32 * 1024;
-
     // Utf8JsonWriter asks for at least 4 KiB whenever it runs out of room: leave it that, so output of the expected
-    // size never outgrows the array.
-    private const int OwnArraySlack = 8 * 1024;
+    // size never outgrows the first array.
+    private const int Slack = 8 * 1024;
 
     private readonly PooledBufferWriter _buffer;
     private readonly Utf8JsonWriter _writer;
@@ -26,8 +23,8 @@ internal sealed class JsonColumnWriter : IDisposable
     /// <param name="options">The policies and limits.</param>
     /// <param name="budget">The bytes all columns together may take.</param>
     /// <param name="expectedBytes">
-    /// What the columns are expected to take (see <see cref="ParsedJsonLength"/>); when large, the output goes into
-    /// one array of about that size that <see cref="DetachWrittenOrCopy"/> hands out without copying.
+    /// What the columns are expected to take (see <see cref="ParsedJsonLength"/>): the first array rented is that
+    /// large, so output of the expected size is written without growing (and copying) the buffer.
     /// </param>
     /// <param name="forJsonb">
     /// Whether the output goes to jsonb columns, which keep only the value: parsed JSON that needs no policy is then
@@ -36,9 +33,7 @@ internal sealed class JsonColumnWriter : IDisposable
     public JsonColumnWriter(ContinuationJsonOptions options, ContinuationJsonBudget budget, long expectedBytes = 0, bool forJsonb = false)
     {
         _budget = budget;
-        _buffer = expectedBytes >= OwnArrayThreshold
-            ? PooledBufferWriter.OverOwnArray((int)Math.Min(Math.Min(expectedBytes, budget.Remaining) + OwnArraySlack, Array.MaxLength))
-            : new PooledBufferWriter();
+        _buffer = new PooledBufferWriter((int)Math.Min(Math.Min(expectedBytes, budget.Remaining) + Slack, Array.MaxLength));
         _writer = new Utf8JsonWriter(_buffer, JsonCoercer.WriterOptions);
         _coercer = new JsonCoercer(_writer, options, budget.LimitBytes, copyParsedJson: forJsonb);
     }
@@ -49,8 +44,11 @@ internal sealed class JsonColumnWriter : IDisposable
     /// <summary>A copy of everything written so far, in an array of exactly that size.</summary>
     public byte[] ToArray() => _buffer.ToArray();
 
-    /// <summary>Everything written, to keep: without a copy when it fitted the expected size. Ends the writing.</summary>
-    public ReadOnlyMemory<byte> DetachWrittenOrCopy() => _buffer.DetachWrittenOrCopy();
+    /// <summary>
+    /// Everything written, without a copy, in a rented array the caller now owns and returns with
+    /// <see cref="PooledBufferWriter.ReturnToPool"/>. Ends the writing.
+    /// </summary>
+    public ReadOnlyMemory<byte> DetachPooled(out byte[] array) => _buffer.DetachPooled(out array);
 
     /// <summary>
     /// The raw size of <paramref name="value"/> when it is parsed JSON (a <see cref="JsonElement"/> or

@@ -4,30 +4,20 @@ namespace ContinuationState.Serialization;
 
 /// <summary>
 /// An <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="ArrayPool{T}.Shared"/>, so serializing a
-/// large state does not leave a trail of discarded intermediate arrays behind it. Rented arrays are zeroed before
-/// they go back. Made by <see cref="OverOwnArray"/>, it starts in an array of its own instead, sized by the caller,
-/// which <see cref="DetachWrittenOrCopy"/> hands out without a copy if the output fitted.
+/// large state does not leave a trail of discarded intermediate arrays behind it (nor, for a state of a megabyte or
+/// more, a large-object allocation that brings a full collection closer). Rented arrays are zeroed before they go
+/// back. <see cref="DetachPooled"/> hands the array holding the output to the caller, who returns it with
+/// <see cref="ReturnToPool"/>.
 /// </summary>
 internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
     private byte[] _buffer;
     private int _written;
-    private bool _ownArray;
 
     public PooledBufferWriter(int initialCapacity = 512)
     {
         _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
     }
-
-    private PooledBufferWriter(byte[] ownArray)
-    {
-        _buffer = ownArray;
-        _ownArray = true;
-    }
-
-    /// <summary>A writer that starts in an array of its own of <paramref name="capacity"/> bytes.</summary>
-    public static PooledBufferWriter OverOwnArray(int capacity) =>
-        new(GC.AllocateUninitializedArray<byte>(capacity)); // never read beyond what is written
 
     public int WrittenCount => _written;
 
@@ -52,7 +42,7 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         return _buffer.AsSpan(_written);
     }
 
-    /// <summary>Makes room for <paramref name="bytes"/> more bytes at once, instead of doubling up to them.</summary>
+    /// <summary>Makes room for <paramref name="bytes"/> more bytes at once (one rent instead of doubling up to it).</summary>
     public void Reserve(int bytes) => EnsureFree(bytes);
 
     /// <summary>A copy of what was written, in an array of exactly that size.</summary>
@@ -65,24 +55,27 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     }
 
     /// <summary>
-    /// What was written, as memory the caller may keep: the writer's own array when it never outgrew it (no copy),
-    /// else a copy. The writer is left empty.
+    /// Hands over the rented array that holds what was written, without a copy; this writer is then spent. The caller
+    /// owns <paramref name="array"/> and gives it back with <see cref="ReturnToPool"/> once nothing reads it.
     /// </summary>
-    public ReadOnlyMemory<byte> DetachWrittenOrCopy()
+    public ReadOnlyMemory<byte> DetachPooled(out byte[] array)
     {
-        if (!_ownArray)
-        {
-            return ToArray();
-        }
-
+        ObjectDisposedException.ThrowIf(_buffer.Length == 0, this);
+        array = _buffer;
         var written = _buffer.AsMemory(0, _written);
         _buffer = [];
         _written = 0;
-        _ownArray = false;
         return written;
     }
 
-    /// <summary>Zeroes what was written and starts over in the same buffer.</summary>
+    /// <summary>Zeroes the first <paramref name="used"/> bytes of a detached array (user state) and returns it.</summary>
+    public static void ReturnToPool(byte[] array, int used)
+    {
+        array.AsSpan(0, used).Clear();
+        ArrayPool<byte>.Shared.Return(array);
+    }
+
+    /// <summary>Zeroes what was written and starts over in the same array.</summary>
     public void Clear()
     {
         _buffer.AsSpan(0, _written).Clear();
@@ -97,7 +90,7 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         }
 
         // The bytes are user state (possibly personal data); do not hand them to the next renter of the pool.
-        ReleaseBuffer();
+        ReturnToPool(_buffer, _written);
         _buffer = [];
         _written = 0;
     }
@@ -115,17 +108,7 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         var doubled = (int)Math.Min((long)_buffer.Length * 2, Array.MaxLength);
         var next = ArrayPool<byte>.Shared.Rent(Math.Max(needed, doubled));
         _buffer.AsSpan(0, _written).CopyTo(next);
-        ReleaseBuffer();
+        ReturnToPool(_buffer, _written);
         _buffer = next;
-        _ownArray = false;
-    }
-
-    private void ReleaseBuffer()
-    {
-        _buffer.AsSpan(0, _written).Clear();
-        if (!_ownArray)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-        }
     }
 }

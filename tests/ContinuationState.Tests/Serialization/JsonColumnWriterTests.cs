@@ -27,7 +27,7 @@ public class JsonColumnWriterTests
     }
 
     [Fact]
-    public void ParsedJsonOfTheExpectedSize_IsHandedOutWithoutACopy()
+    public void ParsedJsonOfTheExpectedSize_IsHandedOutInTheRentedArray_WithoutACopy()
     {
         var json = JsonAssert.Serialize(new { messages = Enumerable.Range(0, 2_000).Select(i => new { role = "user", content = $"message {i}\n" }) });
         using var document = JsonDocument.Parse(json);
@@ -37,12 +37,14 @@ public class JsonColumnWriterTests
         using var columns = new JsonColumnWriter(new ContinuationJsonOptions(), new ContinuationJsonBudget(1 << 20), expected);
         var first = columns.Write(document.RootElement, "$.messages");
         var second = columns.Write(document, "$.tool_schemas");
-        var written = columns.DetachWrittenOrCopy();
+        var written = columns.DetachPooled(out var array);
 
         Assert.True(MemoryMarshal.TryGetArray(written, out var segment));
-        Assert.True(segment.Array!.Length > written.Length, "Expected the writer's own, roomier array, not an exact copy.");
+        Assert.Same(array, segment.Array);
+        Assert.True(array.Length >= expected, "Expected one array of the expected size from the start.");
         Assert.Equal(json, Encoding.UTF8.GetString(written.Span[first]));
         Assert.Equal(json, Encoding.UTF8.GetString(written.Span[second]));
+        PooledBufferWriter.ReturnToPool(array, written.Length);
     }
 
     [Fact]
@@ -51,10 +53,11 @@ public class JsonColumnWriterTests
         var big = new { text = string.Concat(Enumerable.Repeat("é🚀 ", 30_000)) };
         using var columns = new JsonColumnWriter(new ContinuationJsonOptions(), new ContinuationJsonBudget(1 << 22), expectedBytes: 40_000);
         var range = columns.Write(big, "$.messages");
-        var written = columns.DetachWrittenOrCopy();
+        var written = columns.DetachPooled(out var array);
 
         Assert.Equal(JsonAssert.Serialize(big), Encoding.UTF8.GetString(written.Span[range]));
         Assert.Equal(written.Length, range.End.Value);
+        PooledBufferWriter.ReturnToPool(array, written.Length);
     }
 
     [Fact]

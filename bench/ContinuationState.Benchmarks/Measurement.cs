@@ -22,9 +22,9 @@ internal sealed record MeasureSettings(
     double WarmSeconds,
     double ConcurrentSecondsPerSide)
 {
-    public static readonly MeasureSettings Quick = new(0.5, 0.04, 8, 16, 5_000, 0.05, 0.6);
+    public static readonly MeasureSettings Quick = new(0.5, 0.04, 12, 16, 5_000, 0.05, 0.6);
 
-    public static readonly MeasureSettings Full = new(2.0, 0.05, 8, 40, 50_000, 0.25, 2);
+    public static readonly MeasureSettings Full = new(2.0, 0.05, 16, 40, 50_000, 0.25, 2);
 }
 
 /// <summary>What one side measured in one cell.</summary>

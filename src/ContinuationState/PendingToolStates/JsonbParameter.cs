@@ -29,11 +29,10 @@ internal sealed class JsonbParameter : SqlMapper.ICustomQueryParameter
         }
     }
 
-    public void AddParameter(IDbCommand command, string name)
-    {
-        NpgsqlParameter parameter = _utf8Json is { } json
-            ? new NpgsqlParameter<ReadOnlyMemory<byte>>(name, NpgsqlDbType.Jsonb) { TypedValue = json }
-            : new NpgsqlParameter(name, NpgsqlDbType.Jsonb) { Value = DBNull.Value };
-        command.Parameters.Add(parameter);
-    }
+    public void AddParameter(IDbCommand command, string name) => command.Parameters.Add(Create(name, _utf8Json));
+
+    /// <summary>The jsonb parameter itself: the bytes, or SQL NULL for null.</summary>
+    public static NpgsqlParameter Create(string name, ReadOnlyMemory<byte>? utf8Json) => utf8Json is { } json
+        ? new NpgsqlParameter<ReadOnlyMemory<byte>>(name, NpgsqlDbType.Jsonb) { TypedValue = json }
+        : new NpgsqlParameter(name, NpgsqlDbType.Jsonb) { Value = DBNull.Value };
 }

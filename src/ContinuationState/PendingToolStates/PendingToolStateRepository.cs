@@ -74,10 +74,7 @@ public sealed partial class PendingToolStateRepository
     /// <summary>Saves an already serialized snapshot (the service serializes before it takes a connection).</summary>
     internal async Task<SavedState> SaveSerializedAsync(Guid conversationId, string userId, SnapshotParameters snapshot, double ttlSeconds, CancellationToken cancellationToken)
     {
-        var parameters = snapshot.ToParameters();
-        parameters.Add("conversation_id", conversationId);
-        parameters.Add("user_id", userId);
-        parameters.Add("ttl_seconds", ttlSeconds);
+        var parameters = snapshot.ToSaveParameters(conversationId, userId, ttlSeconds);
 
         try
         {

@@ -1,5 +1,7 @@
+using System.Data;
 using ContinuationState.Serialization;
 using Dapper;
+using Npgsql;
 
 namespace ContinuationState.Internal;
 
@@ -70,17 +72,31 @@ internal sealed class SnapshotParameters : IDisposable
 
     public static SnapshotParameters Serialize(ContinuationSnapshot snapshot, ContinuationJsonOptions options) => new(snapshot, options);
 
-    /// <summary>A fresh parameter set (Dapper parameter bags are not reused across commands).</summary>
-    public DynamicParameters ToParameters()
+    /// <summary>
+    /// The save statement's parameters: the parts, and the key and TTL. Typed and added to the command directly
+    /// (Dapper calls <see cref="SqlMapper.IDynamicParameters.AddParameters"/> once per execution), which spares a
+    /// save the property bag and the per-value type inference of <see cref="DynamicParameters"/>.
+    /// </summary>
+    public SqlMapper.IDynamicParameters ToSaveParameters(Guid conversationId, string userId, double ttlSeconds)
+        => new SaveParameters(this, conversationId, userId, ttlSeconds);
+
+    private sealed class SaveParameters(SnapshotParameters parts, Guid conversationId, string userId, double ttlSeconds) : SqlMapper.IDynamicParameters
     {
-        var parameters = new DynamicParameters();
-        parameters.Add("messages", new JsonbParameter(_messages));
-        parameters.Add("pending_tool_calls", new JsonbParameter(_pendingToolCalls));
-        parameters.Add("tools_dict", new JsonbParameter(_toolsDict));
-        parameters.Add("tool_schemas", new JsonbParameter(_toolSchemas));
-        parameters.Add("agent_config", new JsonbParameter(_agentConfig));
-        parameters.Add("client_tools", new JsonbParameter(_clientTools));
-        return parameters;
+        public void AddParameters(IDbCommand command, SqlMapper.Identity identity)
+        {
+            var parameters = command.Parameters;
+            parameters.Add(new NpgsqlParameter<Guid>("conversation_id", conversationId));
+            parameters.Add(new NpgsqlParameter<string>("user_id", userId));
+            parameters.Add(new NpgsqlParameter<double>("ttl_seconds", ttlSeconds));
+            parameters.Add(Jsonb("messages", parts._messages));
+            parameters.Add(Jsonb("pending_tool_calls", parts._pendingToolCalls));
+            parameters.Add(Jsonb("tools_dict", parts._toolsDict));
+            parameters.Add(Jsonb("tool_schemas", parts._toolSchemas));
+            parameters.Add(Jsonb("agent_config", parts._agentConfig));
+            parameters.Add(JsonbParameter.Create("client_tools", parts._clientTools));
+        }
+
+        private static NpgsqlParameter Jsonb(string name, ReadOnlyMemory<byte> json) => JsonbParameter.Create(name, json);
     }
 
     // The columns are NOT NULL; a missing part is a caller's bug, named here rather than stored as JSON null.

@@ -29,21 +29,20 @@ internal sealed class SnapshotParameters : IDisposable
         Required(snapshot.ToolSchemas, nameof(snapshot.ToolSchemas));
         Required(snapshot.AgentConfig, nameof(snapshot.AgentConfig));
 
-        var budget = new ContinuationJsonBudget(options.MaxBytes);
-        var expectedBytes = (long)JsonColumnWriter.ParsedJsonLength(snapshot.Messages) + JsonColumnWriter.ParsedJsonLength(snapshot.PendingToolCalls)
-            + JsonColumnWriter.ParsedJsonLength(snapshot.ToolsDict) + JsonColumnWriter.ParsedJsonLength(snapshot.ToolSchemas)
-            + JsonColumnWriter.ParsedJsonLength(snapshot.AgentConfig) + JsonColumnWriter.ParsedJsonLength(snapshot.ClientTools);
-        using var columns = new JsonColumnWriter(options, budget, expectedBytes, forJsonb: true);
-        var messages = columns.Write(snapshot.Messages, "$.messages");
-        var pendingToolCalls = columns.Write(snapshot.PendingToolCalls, "$.pending_tool_calls");
-        var toolsDict = columns.Write(snapshot.ToolsDict, "$.tools_dict");
-        var toolSchemas = columns.Write(snapshot.ToolSchemas, "$.tool_schemas");
-        var agentConfig = columns.Write(snapshot.AgentConfig, "$.agent_config");
-        var clientTools = snapshot.ClientTools is null ? (Range?)null : columns.Write(snapshot.ClientTools, "$.client_tools");
+        Range messages, pendingToolCalls, toolsDict, toolSchemas, agentConfig;
+        Range? clientTools;
+        ReadOnlyMemory<byte> json;
+        try
+        {
+            json = Write(snapshot, options, forJsonb: true, out messages, out pendingToolCalls, out toolsDict, out toolSchemas, out agentConfig, out clientTools);
+        }
+        catch (StateTooLargeException)
+        {
+            // Parsed JSON sent as parsed counts its own spacing and escapes against MaxBytes; a state that fits only
+            // once rewritten compactly must still be stored, so the limit's verdict is the full walk's.
+            json = Write(snapshot, options, forJsonb: false, out messages, out pendingToolCalls, out toolsDict, out toolSchemas, out agentConfig, out clientTools);
+        }
 
-        // The parameters point into the rented array the parts were written to, with no copy; it is zeroed before it
-        // goes back to the pool (Dispose), as it holds user state.
-        var json = columns.DetachPooled(out _pooled);
         _messages = json[messages];
         _pendingToolCalls = json[pendingToolCalls];
         _toolsDict = json[toolsDict];
@@ -56,6 +55,34 @@ internal sealed class SnapshotParameters : IDisposable
         }
 
         TotalBytes = json.Length;
+    }
+
+    private ReadOnlyMemory<byte> Write(
+        ContinuationSnapshot snapshot,
+        ContinuationJsonOptions options,
+        bool forJsonb,
+        out Range messages,
+        out Range pendingToolCalls,
+        out Range toolsDict,
+        out Range toolSchemas,
+        out Range agentConfig,
+        out Range? clientTools)
+    {
+        var budget = new ContinuationJsonBudget(options.MaxBytes);
+        var expectedBytes = (long)JsonColumnWriter.ParsedJsonLength(snapshot.Messages) + JsonColumnWriter.ParsedJsonLength(snapshot.PendingToolCalls)
+            + JsonColumnWriter.ParsedJsonLength(snapshot.ToolsDict) + JsonColumnWriter.ParsedJsonLength(snapshot.ToolSchemas)
+            + JsonColumnWriter.ParsedJsonLength(snapshot.AgentConfig) + JsonColumnWriter.ParsedJsonLength(snapshot.ClientTools);
+        using var columns = new JsonColumnWriter(options, budget, expectedBytes, forJsonb);
+        messages = columns.Write(snapshot.Messages, "$.messages");
+        pendingToolCalls = columns.Write(snapshot.PendingToolCalls, "$.pending_tool_calls");
+        toolsDict = columns.Write(snapshot.ToolsDict, "$.tools_dict");
+        toolSchemas = columns.Write(snapshot.ToolSchemas, "$.tool_schemas");
+        agentConfig = columns.Write(snapshot.AgentConfig, "$.agent_config");
+        clientTools = snapshot.ClientTools is null ? null : columns.Write(snapshot.ClientTools, "$.client_tools");
+
+        // The parameters point into the rented array the parts were written to, with no copy; it is zeroed before it
+        // goes back to the pool (Dispose), as it holds user state.
+        return columns.DetachPooled(out _pooled);
     }
 
     /// <summary>The JSON size of all parts together.</summary>

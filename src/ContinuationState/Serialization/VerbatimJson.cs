@@ -21,7 +21,86 @@ internal static class VerbatimJson
     /// <param name="depthLeft">How many more arrays or objects may nest, counting this one.</param>
     /// <param name="names">Scratch for duplicate-name checks.</param>
     public static bool CanCopy(JsonElement element, ReadOnlySpan<byte> raw, int depthLeft, ElementMemberNames names)
-        => Utf8.IsValid(raw) && !HasPolicyEscape(raw) && IsStorable(element, depthLeft, names);
+        => Utf8.IsValid(raw) && !HasPolicyEscape(raw) && !HasLenientSyntax(raw) && IsStorable(element, depthLeft, names);
+
+    /// <summary>
+    /// Whether <paramref name="raw"/> holds what only a lenient parse accepts (<see cref="JsonCommentHandling.Skip"/>,
+    /// <see cref="JsonDocumentOptions.AllowTrailingCommas"/>): a comma before a closing bracket, or a comment. The raw
+    /// text keeps them, and jsonb would refuse it. A bracket or slash inside a string may answer yes too; that only
+    /// sends the value the full walk's way.
+    /// </summary>
+    internal static bool HasLenientSyntax(ReadOnlySpan<byte> raw) => HasCommaBeforeClose(raw) || (raw.Contains((byte)'/') && HasComment(raw));
+
+    private static bool HasCommaBeforeClose(ReadOnlySpan<byte> raw)
+    {
+        var i = 0;
+        while (true)
+        {
+            var next = raw[i..].IndexOfAny((byte)']', (byte)'}');
+            if (next < 0)
+            {
+                return false;
+            }
+
+            i += next;
+            var before = i - 1;
+            while (before >= 0 && IsJsonSpace(raw[before]))
+            {
+                before--;
+            }
+
+            if (before >= 0 && raw[before] == ',')
+            {
+                return true;
+            }
+
+            i++;
+        }
+    }
+
+    // Strings stepped over whole (a slash in a URL is text); outside them a slash can only start a comment.
+    private static bool HasComment(ReadOnlySpan<byte> raw)
+    {
+        var i = 0;
+        while (true)
+        {
+            var next = raw[i..].IndexOfAny((byte)'"', (byte)'/');
+            if (next < 0)
+            {
+                return false;
+            }
+
+            i += next;
+            if (raw[i] == '/')
+            {
+                return true;
+            }
+
+            i++;
+            while (true)
+            {
+                var end = raw[i..].IndexOfAny((byte)'"', (byte)'\\');
+                if (end < 0)
+                {
+                    return true; // not JSON at all: let the full walk say so
+                }
+
+                i += end + 1;
+                if (raw[i - 1] == '"')
+                {
+                    break;
+                }
+
+                i++; // the escaped byte, a quote included
+                if (i > raw.Length)
+                {
+                    return true;
+                }
+            }
+        }
+    }
+
+    private static bool IsJsonSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
 
     /// <summary>
     /// Whether <paramref name="raw"/> holds a <c>\u</c> escape of U+0000 or of a surrogate that is not half of a

@@ -11,6 +11,8 @@ namespace ContinuationState.Tests.Serialization;
 /// </summary>
 public class VerbatimJsonTests
 {
+    private static readonly JsonDocumentOptions Lenient = new() { MaxDepth = 64, AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
+
     private static readonly ContinuationJsonOptions[] Policies =
     [
         new(),
@@ -50,6 +52,27 @@ public class VerbatimJsonTests
         Assert.Equal(((ContinuationJsonException)canonical.Error!).JsonPath, error.JsonPath);
     }
 
+    [Theory]
+    [InlineData("[1,2,]", "[1,2]")]
+    [InlineData("{\"a\":[1 , ] , }", "{\"a\":[1]}")]
+    [InlineData("[1, /* two */ 2]", "[1,2]")]
+    [InlineData("{\"a\":1 // one\n}", "{\"a\":1}")]
+    public void JsonParsedLeniently_IsRewrittenStrictly(string json, string expected)
+    {
+        using var document = JsonDocument.Parse(json, Lenient);
+
+        Assert.Equal(expected, Encoding.UTF8.GetString(ForJsonb(document.RootElement, new ContinuationJsonOptions()).Bytes!));
+    }
+
+    [Fact]
+    public void SlashesAndBracketsInsideStrings_KeepTheFastPath()
+    {
+        const string Json = """{"url":"https://example.com/a/b","text":"a } b","c":"\"/*"}""";
+        using var document = JsonDocument.Parse(Json);
+
+        Assert.Equal(Json, Encoding.UTF8.GetString(ForJsonb(document.RootElement, new ContinuationJsonOptions()).Bytes!));
+    }
+
     [Fact]
     public void TextThatIsNotUtf8_IsRefusedWithItsPath()
     {
@@ -73,6 +96,22 @@ public class VerbatimJsonTests
     }
 
     [Fact]
+    public void StateThatFitsTheLimitOnlyRewrittenCompactly_IsStoredCompactly()
+    {
+        // The spaced messages fit on their own, as parsed; the four parts after them then do not.
+        var compact = JsonAssert.Serialize(Enumerable.Range(0, 100).ToArray());
+        var spacedText = compact.Replace(",", ", ", StringComparison.Ordinal);
+        using var spaced = JsonDocument.Parse(spacedText);
+        using var empty = JsonDocument.Parse("[]");
+        var snapshot = new ContinuationSnapshot(spaced.RootElement, empty.RootElement, empty.RootElement, empty.RootElement, empty.RootElement);
+        var options = new ContinuationJsonOptions { MaxBytes = spacedText.Length + 4 };
+
+        using var parameters = ContinuationState.Internal.SnapshotParameters.Serialize(snapshot, options);
+
+        Assert.Equal(compact.Length + 8, parameters.TotalBytes);
+    }
+
+    [Fact]
     public void RandomJson_StoresTheSameValueAsTheFullWalk_OrFailsTheSameWay()
     {
         var random = new Random(20261125);
@@ -80,7 +119,7 @@ public class VerbatimJsonTests
         for (var i = 0; i < 3_000; i++)
         {
             var json = RandomJson.Document(random);
-            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
+            using var document = JsonDocument.Parse(json, Lenient);
             foreach (var options in Policies)
             {
                 var jsonb = ForJsonb(document.RootElement, options);
@@ -95,6 +134,7 @@ public class VerbatimJsonTests
                 }
 
                 Assert.True(jsonb.Error is null, $"Refused what the full walk stores ({jsonb.Error?.Message}): {context}");
+                // Parsed strictly, as jsonb does: a comment or trailing comma copied from a lenient parse fails here.
                 using var stored = JsonDocument.Parse(jsonb.Bytes!, new JsonDocumentOptions { MaxDepth = 64 });
                 using var walked = JsonDocument.Parse(canonical.Bytes!, new JsonDocumentOptions { MaxDepth = 64 });
                 Assert.True(JsonElement.DeepEquals(walked.RootElement, stored.RootElement), $"Different values: {context}");
@@ -143,8 +183,8 @@ public class VerbatimJsonTests
             Value(random, text, depth: 0);
             var bytes = Encoding.UTF8.GetBytes(text.ToString());
 
-            // Now and then a byte that is not UTF-8, inside a string (after an opening quote).
-            if (random.Next(40) == 0 && Array.IndexOf(bytes, (byte)'"') is >= 0 and var quote && quote + 1 < bytes.Length && bytes[quote + 1] != (byte)'"')
+            // Now and then a byte that is not UTF-8 in place of a letter, inside a string (or a comment).
+            if (random.Next(40) == 0 && Array.IndexOf(bytes, (byte)'"') is >= 0 and var quote && quote + 1 < bytes.Length && char.IsAsciiLetter((char)bytes[quote + 1]))
             {
                 bytes[quote + 1] = 0xFF;
             }
@@ -163,11 +203,12 @@ public class VerbatimJsonTests
                     {
                         Separator(random, text, i);
                         text.Append('"').Append(random.Next(3) == 0 ? Names[random.Next(Names.Length)] : $"n{random.Next(1_000)}").Append('"');
-                        Space(random, text).Append(':');
+                        (random.Next(8) == 0 ? text.Append(" \n ") : text).Append(':'); // the reader takes no comment here
                         Space(random, text);
                         Value(random, text, depth + 1);
                     }
 
+                    TrailingComma(random, text, members);
                     text.Append('}');
                     break;
                 case 1:
@@ -179,6 +220,7 @@ public class VerbatimJsonTests
                         Value(random, text, depth + 1);
                     }
 
+                    TrailingComma(random, text, items);
                     text.Append(']');
                     break;
                 case 2:
@@ -210,6 +252,21 @@ public class VerbatimJsonTests
             Space(random, text);
         }
 
-        private static StringBuilder Space(Random random, StringBuilder text) => random.Next(8) == 0 ? text.Append(" \n ") : text;
+        private static StringBuilder Space(Random random, StringBuilder text) => random.Next(12) switch
+        {
+            0 => text.Append(" \n "),
+            1 when random.Next(4) == 0 => text.Append("/* a comment, with ] and \"quotes\" */"),
+            2 when random.Next(4) == 0 => text.Append("// to the end of the line\n"),
+            _ => text,
+        };
+
+        // Only a lenient parse accepts these; the text generated here is parsed leniently.
+        private static void TrailingComma(Random random, StringBuilder text, int count)
+        {
+            if (count > 0 && random.Next(30) == 0)
+            {
+                text.Append(random.Next(2) == 0 ? "," : ", \n");
+            }
+        }
     }
 }

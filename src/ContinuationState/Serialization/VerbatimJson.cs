@@ -10,8 +10,9 @@ namespace ContinuationState.Serialization;
 /// without walking it through the writer. jsonb parses the text again and keeps none of its escaping or spacing,
 /// so only what the policies would change or refuse matters: bytes that are not UTF-8, escapes of U+0000 or of a
 /// lone surrogate, duplicate member names, names with escapes (decoded, two can collide), numbers PostgreSQL
-/// <c>numeric</c> cannot hold, and nesting beyond the limit. JSON with none of these is stored exactly as the full
-/// walk would store it; JSON with any of them takes the full walk, which applies the policies and names the path.
+/// <c>numeric</c> cannot hold, nesting beyond the limit, and what only a lenient parse lets through (comments,
+/// trailing commas), which jsonb refuses. JSON with none of these is stored exactly as the full walk would store it;
+/// JSON with any of them takes the full walk, which applies the policies and names the path.
 /// </summary>
 internal static class VerbatimJson
 {

@@ -85,9 +85,21 @@ public sealed partial class PendingToolStateRepository
         {
             throw new ConversationNotFoundException(conversationId.ToString(), e);
         }
-        catch (Exception e) when (DbErrors.Translate(e) is { } translated)
+        catch (Exception e)
         {
-            throw translated;
+            if (e is not PostgresException)
+            {
+                // The connection broke or the call was cancelled while the row was being sent: the driver may not
+                // have finished reading the parts' array, so it must not go back to the pool for others to fill.
+                snapshot.KeepOutOfPool();
+            }
+
+            if (DbErrors.Translate(e) is { } translated)
+            {
+                throw translated;
+            }
+
+            throw;
         }
     }
 

@@ -14,6 +14,7 @@ namespace ContinuationState.Internal;
 internal sealed class SnapshotParameters : IDisposable
 {
     private byte[]? _pooled;
+    private bool _keepOutOfPool;
     private readonly ReadOnlyMemory<byte> _messages;
     private readonly ReadOnlyMemory<byte> _pendingToolCalls;
     private readonly ReadOnlyMemory<byte> _toolsDict;
@@ -88,14 +89,30 @@ internal sealed class SnapshotParameters : IDisposable
     /// <summary>The JSON size of all parts together.</summary>
     public long TotalBytes { get; }
 
-    /// <summary>Zeroes the parts and returns their array to the pool; the parameters must not be used after.</summary>
+    /// <summary>
+    /// Zeroes the parts and returns their array to the pool (or, after <see cref="KeepOutOfPool"/>, only zeroes it);
+    /// the parameters must not be used after.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _pooled, null) is { } array)
         {
-            PooledBufferWriter.ReturnToPool(array, (int)TotalBytes);
+            if (Volatile.Read(ref _keepOutOfPool))
+            {
+                array.AsSpan(0, (int)TotalBytes).Clear();
+            }
+            else
+            {
+                PooledBufferWriter.ReturnToPool(array, (int)TotalBytes);
+            }
         }
     }
+
+    /// <summary>
+    /// Leaves the array to the garbage collector instead of the pool: a statement that failed below the server (a
+    /// broken connection, a cancellation mid-send) may leave the driver still reading it.
+    /// </summary>
+    public void KeepOutOfPool() => Volatile.Write(ref _keepOutOfPool, true);
 
     public static SnapshotParameters Serialize(ContinuationSnapshot snapshot, ContinuationJsonOptions options) => new(snapshot, options);
 

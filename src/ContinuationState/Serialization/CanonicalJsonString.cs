@@ -18,8 +18,6 @@ internal static class CanonicalJsonString
     private static readonly byte[]?[] AsciiEscapes = EncoderTables.AsciiEscapes;
     private static readonly SearchValues<byte> PlainAscii = EncoderTables.PlainAscii;
     private static readonly bool[] IsPlainAscii = EncoderTables.IsPlainAscii;
-    private static readonly ulong[] TwoByteWrittenAsIs = EncoderTables.TwoByteWrittenAsIs;
-    private static readonly ulong[] ThreeByteWrittenAsIs = EncoderTables.ThreeByteWrittenAsIs;
 
     // The letters of the encoder's two-character escapes (\n, \").
     private static readonly bool[] IsShortEscapeLetter =
@@ -55,28 +53,10 @@ internal static class CanonicalJsonString
                     // ASCII the encoder escapes, as DEL (which the parser lets through).
                     return false;
                 }
-                else if (b < 0xE0)
-                {
-                    // Two-byte characters (Latin, Greek, Cyrillic, ...) looked up in one step; a byte that cannot lead
-                    // one, or a missing or wrong continuation byte, is not UTF-8.
-                    if (i + 1 >= raw.Length || (raw[i + 1] & 0xC0) != 0x80
-                        || (TwoByteWrittenAsIs[b - 0x80] & (1UL << (raw[i + 1] & 0x3F))) == 0)
-                    {
-                        return false;
-                    }
-
-                    length = 2;
-                }
                 else if (b < 0xF0)
                 {
-                    // Three-byte characters (the rest of the BMP: CJK, kana, symbols) likewise.
-                    if (i + 2 >= raw.Length || (raw[i + 1] & 0xC0) != 0x80 || (raw[i + 2] & 0xC0) != 0x80
-                        || (ThreeByteWrittenAsIs[((b & 0x0F) << 6) | (raw[i + 1] & 0x3F)] & (1UL << (raw[i + 2] & 0x3F))) == 0)
-                    {
-                        return false;
-                    }
-
-                    length = 3;
+                    // Two- and three-byte characters (the rest of the BMP) looked up in one step, UTF-8 checked on the way.
+                    length = EncoderTables.WrittenAsIsLength(raw, i);
                 }
                 else
                 {

@@ -32,29 +32,32 @@ internal static class EncoderTables
     /// byte), then bit (second byte &amp; 0x3F); zero for bytes that cannot lead one (continuation bytes, and C0 and C1,
     /// which would be overlong).
     /// </summary>
-    public static readonly ulong[] TwoByteWrittenAsIs = CreateTwoByteWrittenAsIs();
+    private static readonly ulong[] TwoByteWrittenAsIs = CreateTwoByteWrittenAsIs();
 
     /// <summary>
     /// The bits of the three-byte characters: by the low four bits of the lead byte and the low six of the next (the
     /// character's word), then bit (third byte &amp; 0x3F); zero where that would be overlong (below U+0800) or a surrogate.
     /// </summary>
-    public static readonly ulong[] ThreeByteWrittenAsIs = CreateThreeByteWrittenAsIs();
+    private static readonly ulong[] ThreeByteWrittenAsIs = CreateThreeByteWrittenAsIs();
 
     /// <summary>
-    /// The length of the character that starts at <paramref name="i"/> (a byte of 0x80 or more in valid UTF-8) when the
-    /// encoder writes it as it is; 0 when it escapes it (characters outside the BMP always, with the encoders we know).
+    /// The length of the two- or three-byte character that starts at <paramref name="i"/> (a byte of 0x80 or more)
+    /// when the encoder writes it as it is; 0 when it escapes it, when the bytes are not UTF-8 (a byte that cannot
+    /// lead, a missing or wrong continuation byte), and for four-byte characters, which the encoders we know escape.
     /// </summary>
     public static int WrittenAsIsLength(ReadOnlySpan<byte> utf8, int i)
     {
         var b = utf8[i];
         if (b < 0xE0)
         {
-            return i + 1 < utf8.Length && (TwoByteWrittenAsIs[b - 0x80] & (1UL << (utf8[i + 1] & 0x3F))) != 0 ? 2 : 0;
+            return i + 1 < utf8.Length && (utf8[i + 1] & 0xC0) == 0x80
+                && (TwoByteWrittenAsIs[b - 0x80] & (1UL << (utf8[i + 1] & 0x3F))) != 0 ? 2 : 0;
         }
 
         if (b < 0xF0)
         {
-            return i + 2 < utf8.Length && (ThreeByteWrittenAsIs[((b & 0x0F) << 6) | (utf8[i + 1] & 0x3F)] & (1UL << (utf8[i + 2] & 0x3F))) != 0 ? 3 : 0;
+            return i + 2 < utf8.Length && (utf8[i + 1] & 0xC0) == 0x80 && (utf8[i + 2] & 0xC0) == 0x80
+                && (ThreeByteWrittenAsIs[((b & 0x0F) << 6) | (utf8[i + 1] & 0x3F)] & (1UL << (utf8[i + 2] & 0x3F))) != 0 ? 3 : 0;
         }
 
         return 0;

@@ -38,7 +38,8 @@ internal static class PendingToolStateReader
     public static JsonElement Json(DbDataReader reader, int ordinal)
         => JsonDocument.Parse(reader.GetFieldValue<byte[]>(ordinal), ReadOptions).RootElement;
 
-    private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = MaxReadDepth };
+    /// <summary>How stored jsonb is parsed: with a nesting limit above what the writer accepts.</summary>
+    internal static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = MaxReadDepth };
 
     /// <summary>Deeper than any state the writer accepts; PostgreSQL's own limit is its stack depth.</summary>
     internal const int MaxReadDepth = 10_000;

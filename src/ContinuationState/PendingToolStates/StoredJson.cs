@@ -9,8 +9,6 @@ namespace ContinuationState.Internal;
 /// </summary>
 internal sealed class StoredJson
 {
-    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = PendingToolStateReader.MaxReadDepth };
-
     private readonly byte[]? _utf8;
     private readonly string? _column;
     private readonly JsonElement _given;
@@ -39,7 +37,7 @@ internal sealed class StoredJson
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(utf8, ParseOptions);
+            document = JsonDocument.Parse(utf8, PendingToolStateReader.ReadOptions);
         }
         catch (JsonException e)
         {

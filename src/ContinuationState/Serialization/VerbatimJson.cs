@@ -133,10 +133,13 @@ internal static class VerbatimJson
                 continue;
             }
 
-            if (at + 6 > raw.Length || !TryHex(raw.Slice(at + 2, 4), out var code))
+            if (at + 6 > raw.Length)
             {
                 return true;
             }
+
+            // The parser has checked that an escape's four digits are hex.
+            var code = JsonStringUnescaper.Hex4(raw[(at + 2)..]);
 
             if (code is >= 0xD800 and <= 0xDBFF && IsLowSurrogateEscape(raw, at + 6))
             {
@@ -154,32 +157,7 @@ internal static class VerbatimJson
 
     private static bool IsLowSurrogateEscape(ReadOnlySpan<byte> raw, int at)
         => at + 6 <= raw.Length && raw[at] == '\\' && raw[at + 1] == 'u'
-            && TryHex(raw.Slice(at + 2, 4), out var code) && code is >= 0xDC00 and <= 0xDFFF;
-
-    private static bool TryHex(ReadOnlySpan<byte> digits, out int code)
-    {
-        code = 0;
-        foreach (var digit in digits)
-        {
-            var value = HexValue(digit);
-            if (value < 0)
-            {
-                return false;
-            }
-
-            code = (code << 4) | value;
-        }
-
-        return true;
-    }
-
-    private static int HexValue(byte digit) => digit switch
-    {
-        >= (byte)'0' and <= (byte)'9' => digit - '0',
-        >= (byte)'a' and <= (byte)'f' => digit - 'a' + 10,
-        >= (byte)'A' and <= (byte)'F' => digit - 'A' + 10,
-        _ => -1,
-    };
+            && JsonStringUnescaper.Hex4(raw[(at + 2)..]) is >= 0xDC00 and <= 0xDFFF;
 
     private static bool IsStorable(JsonElement element, int depthLeft, ElementMemberNames names)
     {

@@ -38,11 +38,6 @@ internal sealed class ContinuationStateOptionsValidator : IValidateOptions<Conti
             failures.Add($"{nameof(options.MaxReceiptOutcomeBytes)} must be positive (was {options.MaxReceiptOutcomeBytes}).");
         }
 
-        if (options.LegacyIdCacheSize < 0)
-        {
-            failures.Add($"{nameof(options.LegacyIdCacheSize)} must not be negative (was {options.LegacyIdCacheSize}).");
-        }
-
         if (options.Json is null)
         {
             failures.Add($"{nameof(options.Json)} must not be null.");

@@ -121,15 +121,17 @@ internal sealed class SnapshotParameters : IDisposable
     /// (Dapper calls <see cref="SqlMapper.IDynamicParameters.AddParameters"/> once per execution), which spares a
     /// save the property bag and the per-value type inference of <see cref="DynamicParameters"/>.
     /// </summary>
-    public SqlMapper.IDynamicParameters ToSaveParameters(Guid conversationId, string userId, double ttlSeconds)
-        => new SaveParameters(this, conversationId, userId, ttlSeconds);
+    public SqlMapper.IDynamicParameters ToSaveParameters(ConversationReference conversation, string userId, double ttlSeconds)
+        => new SaveParameters(this, conversation, userId, ttlSeconds);
 
-    private sealed class SaveParameters(SnapshotParameters parts, Guid conversationId, string userId, double ttlSeconds) : SqlMapper.IDynamicParameters
+    private sealed class SaveParameters(SnapshotParameters parts, ConversationReference conversation, string userId, double ttlSeconds) : SqlMapper.IDynamicParameters
     {
         public void AddParameters(IDbCommand command, SqlMapper.Identity identity)
         {
             var parameters = command.Parameters;
-            parameters.Add(new NpgsqlParameter<Guid>("conversation_id", conversationId));
+            parameters.Add(conversation.IsLegacy
+                ? new NpgsqlParameter<string>("legacy_mongo_id", conversation.Raw!)
+                : new NpgsqlParameter<Guid>("conversation_id", conversation.Uuid));
             parameters.Add(new NpgsqlParameter<string>("user_id", userId));
             parameters.Add(new NpgsqlParameter<double>("ttl_seconds", ttlSeconds));
             parameters.Add(Jsonb("messages", parts._messages));

@@ -22,14 +22,20 @@ public sealed partial class PendingToolStateRepository
     {
         Guard.UserId(userId);
         Guard.ResumeId(resumeId);
-        var parameters = Key(conversationId, userId);
+        return ClaimForResumeAsync(ConversationReference.ForUuid(conversationId), userId, resumeId, cancellationToken);
+    }
+
+    internal Task<ResumeClaim> ClaimForResumeAsync(ConversationReference conversation, string userId, string resumeId, CancellationToken cancellationToken)
+    {
+        var parameters = Key(conversation, userId);
         parameters.Add("resume_id", resumeId);
         parameters.Add("grace_seconds", _options.StaleClaimGrace.TotalSeconds);
-        return DbErrors.Translated(ClaimForResumeCoreAsync(conversationId, userId, resumeId, parameters, cancellationToken));
+        var sql = conversation.IsLegacy ? _resumeSql.ClaimByLegacyId : _resumeSql.Claim;
+        return DbErrors.Translated(ClaimForResumeCoreAsync(sql, userId, resumeId, parameters, cancellationToken));
     }
 
     /// <summary>
-    /// Completes a resume claimed with <see cref="ClaimForResumeAsync"/>: deletes the state and turns its resume id
+    /// Completes a resume claimed with <see cref="ClaimForResumeAsync(Guid, string, string, CancellationToken)"/>: deletes the state and turns its resume id
     /// into a receipt carrying <paramref name="outcome"/>, in one statement, only while the claim is still the
     /// current one. A retry of the same resume id then gets <see cref="ResumeClaimStatus.Completed"/> with the receipt.
     /// </summary>
@@ -65,22 +71,23 @@ public sealed partial class PendingToolStateRepository
         return DbErrors.Translated(_connection.ExecuteAsync(Command(_resumeSql.PurgeExpired, parameters, cancellationToken)));
     }
 
-    private async Task<ResumeClaim> ClaimForResumeCoreAsync(Guid conversationId, string userId, string resumeId, DynamicParameters parameters, CancellationToken cancellationToken)
+    private async Task<ResumeClaim> ClaimForResumeCoreAsync(string sql, string userId, string resumeId, DynamicParameters parameters, CancellationToken cancellationToken)
     {
-        var reader = await _connection.ExecuteReaderAsync(Command(_resumeSql.Claim, parameters, cancellationToken)).ConfigureAwait(false);
+        var reader = await _connection.ExecuteReaderAsync(Command(sql, parameters, cancellationToken)).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
 
-        // Columns: 0 state status, 1 its resume id, 2 its claim time, 3 receipt status, 4 completed at, 5 outcome, 6.. claimed state.
+        // Columns: 0 state status, 1 its resume id, 2 its claim time, 3 receipt status, 4 completed at, 5 outcome,
+        // 6 the receipt's conversation (a legacy id's UUID, as the statement resolved it), 7.. claimed state.
         if (!reader.IsDBNull(3) && reader.GetFieldValue<string>(3) == "completed")
         {
             var outcome = reader.IsDBNull(5) ? (System.Text.Json.JsonElement?)null : PendingToolStateReader.Json(reader, 5);
-            return ResumeClaim.Completed(new ResumeReceipt(conversationId, userId, resumeId, reader.GetFieldValue<DateTimeOffset>(4), outcome));
+            return ResumeClaim.Completed(new ResumeReceipt(reader.GetFieldValue<Guid>(6), userId, resumeId, reader.GetFieldValue<DateTimeOffset>(4), outcome));
         }
 
-        if (!reader.IsDBNull(6))
+        if (!reader.IsDBNull(7))
         {
-            return ResumeClaim.Claimed(PendingToolStateReader.Read(reader, offset: 6));
+            return ResumeClaim.Claimed(PendingToolStateReader.Read(reader, offset: 7));
         }
 
         if (!reader.IsDBNull(0) && reader.GetFieldValue<string>(0) == "resuming")

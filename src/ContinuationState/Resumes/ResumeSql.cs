@@ -11,16 +11,16 @@ internal sealed class ResumeSql
     // (finished by a plain delete, or overwritten by a save) means the first run ended in an unknown way.
     private const string ClaimTemplate = """
         WITH attempt AS (
-            SELECT status, claimed_at, completed_at, outcome
+            SELECT conversation_id, status, claimed_at, completed_at, outcome
             FROM {resume_receipts}
-            WHERE conversation_id = @conversation_id AND user_id = @user_id AND resume_id = @resume_id
+            WHERE conversation_id = {conversation_id} AND user_id = @user_id AND resume_id = @resume_id
               AND (status = 'running' OR expires_at > clock_timestamp())
             FOR UPDATE
         ),
         target AS (
             SELECT id, status, resume_id, resumed_at, expires_at > clock_timestamp() AS live
             FROM {pending_tool_state}
-            WHERE conversation_id = @conversation_id AND user_id = @user_id
+            WHERE conversation_id = {conversation_id} AND user_id = @user_id
             FOR UPDATE
         ),
         claimed AS (
@@ -40,7 +40,7 @@ internal sealed class ResumeSql
             ON CONFLICT (conversation_id, user_id, resume_id) DO UPDATE
             SET status = 'running', claimed_at = EXCLUDED.claimed_at, completed_at = NULL, outcome = NULL, expires_at = NULL
         )
-        SELECT t.status, t.resume_id, t.resumed_at, a.status, a.completed_at, a.outcome, c.*
+        SELECT t.status, t.resume_id, t.resumed_at, a.status, a.completed_at, a.outcome, a.conversation_id, c.*
         FROM (SELECT 1) AS one
         LEFT JOIN target AS t ON true
         LEFT JOIN attempt AS a ON true
@@ -79,12 +79,15 @@ internal sealed class ResumeSql
 
     public ResumeSql(QualifiedNames names)
     {
-        Claim = names.Qualify(ClaimTemplate);
+        Claim = names.Qualify(ConversationKeySql.ByUuid(ClaimTemplate));
+        ClaimByLegacyId = names.Qualify(ConversationKeySql.ByLegacyId(ClaimTemplate));
         Complete = names.Qualify(CompleteTemplate);
         PurgeExpired = names.Qualify(PurgeExpiredTemplate);
     }
 
     public string Claim { get; }
+
+    public string ClaimByLegacyId { get; }
 
     public string Complete { get; }
 

@@ -160,6 +160,25 @@ public sealed class ContinuationService : IContinuationService
     }
 
     /// <inheritdoc />
+    public async Task<bool> CompleteAndPauseAgainAsync(PendingToolState claimed, ContinuationSnapshot nextPause, object? outcome = null, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(claimed);
+        ArgumentNullException.ThrowIfNull(nextPause);
+        var paused = await RunOnStateAsync(
+            "pause_again",
+            Telemetry.Saves,
+            states => states.CompleteAndPauseAgainAsync(claimed, nextPause, outcome, ttl, cancellationToken),
+            static saved => saved is null ? "fenced_out" : "saved",
+            cancellationToken).ConfigureAwait(false);
+        if (paused is not null)
+        {
+            Log.StateSaved(_logger, claimed.ConversationId.ToString(), CountOf(nextPause.PendingToolCalls));
+        }
+
+        return paused is not null;
+    }
+
+    /// <inheritdoc />
     public Task<int> PurgeExpiredReceiptsAsync(CancellationToken cancellationToken = default)
         => RunOnStateAsync(
             "purge_receipts",

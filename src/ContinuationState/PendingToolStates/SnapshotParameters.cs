@@ -124,6 +124,28 @@ internal sealed class SnapshotParameters : IDisposable
     public SqlMapper.IDynamicParameters ToSaveParameters(ConversationReference conversation, string userId, double ttlSeconds)
         => new SaveParameters(this, conversation, userId, ttlSeconds);
 
+    /// <summary>The parts after <paramref name="keys"/>: for statements that save the parts under other keys (a fence).</summary>
+    public SqlMapper.IDynamicParameters WithKeys(DynamicParameters keys) => new KeyedParameters(this, keys);
+
+    private sealed class KeyedParameters(SnapshotParameters parts, SqlMapper.IDynamicParameters keys) : SqlMapper.IDynamicParameters
+    {
+        public void AddParameters(IDbCommand command, SqlMapper.Identity identity)
+        {
+            keys.AddParameters(command, identity);
+            parts.AddParts(command.Parameters);
+        }
+    }
+
+    private void AddParts(IDataParameterCollection parameters)
+    {
+        parameters.Add(JsonbParameter.Create("messages", _messages));
+        parameters.Add(JsonbParameter.Create("pending_tool_calls", _pendingToolCalls));
+        parameters.Add(JsonbParameter.Create("tools_dict", _toolsDict));
+        parameters.Add(JsonbParameter.Create("tool_schemas", _toolSchemas));
+        parameters.Add(JsonbParameter.Create("agent_config", _agentConfig));
+        parameters.Add(JsonbParameter.Create("client_tools", _clientTools));
+    }
+
     private sealed class SaveParameters(SnapshotParameters parts, ConversationReference conversation, string userId, double ttlSeconds) : SqlMapper.IDynamicParameters
     {
         public void AddParameters(IDbCommand command, SqlMapper.Identity identity)
@@ -134,15 +156,8 @@ internal sealed class SnapshotParameters : IDisposable
                 : new NpgsqlParameter<Guid>("conversation_id", conversation.Uuid));
             parameters.Add(new NpgsqlParameter<string>("user_id", userId));
             parameters.Add(new NpgsqlParameter<double>("ttl_seconds", ttlSeconds));
-            parameters.Add(Jsonb("messages", parts._messages));
-            parameters.Add(Jsonb("pending_tool_calls", parts._pendingToolCalls));
-            parameters.Add(Jsonb("tools_dict", parts._toolsDict));
-            parameters.Add(Jsonb("tool_schemas", parts._toolSchemas));
-            parameters.Add(Jsonb("agent_config", parts._agentConfig));
-            parameters.Add(JsonbParameter.Create("client_tools", parts._clientTools));
+            parts.AddParts(parameters);
         }
-
-        private static NpgsqlParameter Jsonb(string name, ReadOnlyMemory<byte> json) => JsonbParameter.Create(name, json);
     }
 
     // The columns are NOT NULL; a missing part is a caller's bug, named here rather than stored as JSON null.

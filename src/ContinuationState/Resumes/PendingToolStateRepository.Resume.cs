@@ -61,6 +61,61 @@ public sealed partial class PendingToolStateRepository
         return DbErrors.Translated(CompleteCoreAsync(parameters, cancellationToken));
     }
 
+    /// <summary>
+    /// Completes the claim that returned <paramref name="claimed"/> and saves <paramref name="nextPause"/>, the resume's new
+    /// pause, as one statement: the claimed row becomes the new pending state in place, and a resume id it was claimed
+    /// under gets its receipt, so there is never a moment with no state or with two, and a retry of that resume id
+    /// gets <see cref="ResumeClaimStatus.Completed"/>, never the new pause. Only while the claim is still current.
+    /// </summary>
+    /// <param name="claimed">The state a claim returned (plain or under a resume id).</param>
+    /// <param name="nextPause">The new pause.</param>
+    /// <param name="outcome">The receipt's document when claimed under a resume id; null for none.</param>
+    /// <param name="ttl">The new pause's life; <see cref="ContinuationStateOptions.DefaultTtl"/> when null.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The new pause's row id and times; null when the claim is no longer current (nothing changed).</returns>
+    /// <exception cref="ArgumentException"><paramref name="claimed"/> did not come from a claim.</exception>
+    /// <exception cref="ContinuationJsonException">A value of <paramref name="nextPause"/> cannot be stored; nothing was sent.</exception>
+    /// <exception cref="StateTooLargeException">The new pause or the outcome exceeds its limit; nothing was sent.</exception>
+    public Task<SavedState?> CompleteAndPauseAgainAsync(PendingToolState claimed, ContinuationSnapshot nextPause, object? outcome = null, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        var parameters = Fence(claimed);
+        ArgumentNullException.ThrowIfNull(nextPause);
+        parameters.Add("ttl_seconds", Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl)));
+        var serializedOutcome = outcome is null
+            ? null
+            : ContinuationJson.SerializeColumn(outcome, "$.outcome", _options.Json, new ContinuationJsonBudget(_options.MaxReceiptOutcomeBytes));
+        parameters.Add("outcome", new JsonbParameter(serializedOutcome));
+        parameters.Add("retention_seconds", _options.ReceiptRetention.TotalSeconds);
+        return PauseAgainAsync(SnapshotParameters.Serialize(nextPause, _options.Json), parameters, cancellationToken);
+    }
+
+    private async Task<SavedState?> PauseAgainAsync(SnapshotParameters next, DynamicParameters parameters, CancellationToken cancellationToken)
+    {
+        using (next)
+        {
+            try
+            {
+                var row = await _connection.QuerySingleOrDefaultAsync<SavedRow>(Command(_resumeSql.PauseAgain, next.WithKeys(parameters), cancellationToken)).ConfigureAwait(false);
+                return row is null ? null : new SavedState(row.id, row.created_at, row.expires_at);
+            }
+            catch (Exception e)
+            {
+                if (e is not Npgsql.PostgresException)
+                {
+                    // As for a save: the driver may still be reading the parts' pooled array.
+                    next.KeepOutOfPool();
+                }
+
+                if (DbErrors.Translate(e) is { } translated)
+                {
+                    throw translated;
+                }
+
+                throw;
+            }
+        }
+    }
+
     /// <summary>Deletes receipts past their retention, and claim records a crashed host left running that long.</summary>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>How many receipts were deleted.</returns>

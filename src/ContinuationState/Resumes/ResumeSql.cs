@@ -70,6 +70,40 @@ internal sealed class ResumeSql
         SELECT (SELECT count(*) FROM done), (SELECT completed_at FROM receipt)
         """;
 
+    // Complete-and-pause-again: the claimed row becomes the new pause in place (same row, so there is never a moment
+    // with no state or two) and, when it was claimed under a resume id, that id's receipt is written, in one statement
+    // or not at all. The fence is checked twice: by the lock (re-read after a concurrent change) and by the update.
+    private const string PauseAgainTemplate = """
+        WITH claim AS (
+            SELECT id, resume_id, resumed_at
+            FROM {pending_tool_state}
+            WHERE id = @id AND user_id = @user_id AND status = 'resuming'
+              AND claim_token = @claim_token AND resumed_at = @resumed_at
+            FOR UPDATE
+        ),
+        clock AS (SELECT clock_timestamp() AS ts),
+        paused AS (
+            UPDATE {pending_tool_state} AS p
+            SET messages = @messages, pending_tool_calls = @pending_tool_calls, tools_dict = @tools_dict,
+                tool_schemas = @tool_schemas, agent_config = @agent_config, client_tools = @client_tools,
+                created_at = k.ts, expires_at = k.ts + make_interval(secs => @ttl_seconds),
+                status = 'pending', resumed_at = NULL, claim_token = NULL, resume_id = NULL
+            FROM claim AS c CROSS JOIN clock AS k
+            WHERE p.id = c.id AND p.status = 'resuming' AND p.claim_token = @claim_token AND p.resumed_at = @resumed_at
+            RETURNING p.id, p.conversation_id, p.user_id, c.resume_id, c.resumed_at AS claimed_at, p.created_at, p.expires_at, k.ts
+        ),
+        receipt AS (
+            INSERT INTO {resume_receipts} AS r (conversation_id, user_id, resume_id, status, claimed_at, completed_at, outcome, expires_at)
+            SELECT d.conversation_id, d.user_id, d.resume_id, 'completed', d.claimed_at, d.ts, @outcome,
+                   d.ts + make_interval(secs => @retention_seconds)
+            FROM paused AS d
+            WHERE d.resume_id IS NOT NULL
+            ON CONFLICT (conversation_id, user_id, resume_id) DO UPDATE
+            SET status = 'completed', completed_at = EXCLUDED.completed_at, outcome = EXCLUDED.outcome, expires_at = EXCLUDED.expires_at
+        )
+        SELECT id, created_at, expires_at FROM paused
+        """;
+
     // Completed receipts past their retention, and 'running' rows a crashed or forgetful host left behind.
     private const string PurgeExpiredTemplate = """
         DELETE FROM {resume_receipts}
@@ -82,6 +116,7 @@ internal sealed class ResumeSql
         Claim = names.Qualify(ConversationKeySql.ByUuid(ClaimTemplate));
         ClaimByLegacyId = names.Qualify(ConversationKeySql.ByLegacyId(ClaimTemplate));
         Complete = names.Qualify(CompleteTemplate);
+        PauseAgain = names.Qualify(PauseAgainTemplate);
         PurgeExpired = names.Qualify(PurgeExpiredTemplate);
     }
 
@@ -90,6 +125,8 @@ internal sealed class ResumeSql
     public string ClaimByLegacyId { get; }
 
     public string Complete { get; }
+
+    public string PauseAgain { get; }
 
     public string PurgeExpired { get; }
 }

@@ -53,26 +53,47 @@ internal sealed partial class JsonCoercer
         }
     }
 
-    /// <summary>The nearest base class, else interface, whose contract is polymorphic; null when there is none.</summary>
+    /// <summary>
+    /// The polymorphic base to write <paramref name="type"/> by: the outermost base class (else interface) that lists
+    /// it as a derived type, as a collection of the root type (<c>IList&lt;AIContent&gt;</c>) is what reads it back;
+    /// else the nearest polymorphic one, whose contract then refuses the unknown type. Null when no base is polymorphic.
+    /// </summary>
     private JsonTypeInfo? PolymorphicBaseOf(Type type)
     {
+        JsonTypeInfo? nearest = null;
+        JsonTypeInfo? outermostListing = null;
         for (var candidate = type.BaseType; candidate is not null && candidate != typeof(object) && candidate != typeof(ValueType); candidate = candidate.BaseType)
         {
-            if (PolymorphicContract(candidate) is { } found)
-            {
-                return found;
-            }
+            Consider(candidate);
         }
 
-        foreach (var candidate in type.GetInterfaces())
+        if (nearest is null)
         {
-            if (PolymorphicContract(candidate) is { } found)
+            foreach (var candidate in type.GetInterfaces())
             {
-                return found;
+                Consider(candidate);
             }
         }
 
-        return null;
+        return outermostListing ?? nearest;
+
+        void Consider(Type candidate)
+        {
+            if (PolymorphicContract(candidate) is not { } info)
+            {
+                return;
+            }
+
+            nearest ??= info;
+            foreach (var derived in info.PolymorphismOptions!.DerivedTypes)
+            {
+                if (derived.DerivedType == type)
+                {
+                    outermostListing = info;
+                    return;
+                }
+            }
+        }
     }
 
     private JsonTypeInfo? PolymorphicContract(Type candidate)

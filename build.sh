@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ./build.sh test [dotnet test args]   build and run every test against a throwaway PostgreSQL, then pack the library
 #                                      and run tests/PackageConsumer against the package
-# ./build.sh pack [dotnet pack args]   write artifacts/packages/ContinuationState.<version>.nupkg and .snupkg
+# ./build.sh pack [dotnet pack args]   write artifacts/packages/ContinuationState(.Extensions.AI).<version>.nupkg and .snupkg
 # ./build.sh demo                      run the sample agent host's scripted pause/resume
 # ./build.sh bench [--quick]           measure every operation against raw Npgsql
 # CONTINUATIONSTATE_TEST_CONNECTION / CONTINUATIONSTATE_CONNECTION name an existing server instead.
@@ -11,13 +11,14 @@ cd "$(dirname "$0")"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# Packs the library into artifacts/packages (emptied first, so it holds exactly this build's package); the version
-# comes from git tags (MinVer). Prints the package's version.
+# Packs the library and its Microsoft.Extensions.AI integration into artifacts/packages (emptied first, so it holds
+# exactly this build's packages); the version comes from git tags (MinVer), the same for both. Prints the version.
 pack() {
   rm -rf artifacts/packages
   dotnet pack src/ContinuationState/ContinuationState.csproj -c Release -o artifacts/packages -nologo "$@" >&2 || return 1
+  dotnet pack src/ContinuationState.Extensions.AI/ContinuationState.Extensions.AI.csproj -c Release -o artifacts/packages -nologo "$@" >&2 || return 1
   local nupkg
-  nupkg=$(ls artifacts/packages/ContinuationState.*.nupkg 2>/dev/null | head -n 1)
+  nupkg=$(ls artifacts/packages/ContinuationState.[0-9]*.nupkg 2>/dev/null | head -n 1)
   [ -n "$nupkg" ] || { echo "build.sh: dotnet pack wrote no package" >&2; return 1; }
   basename "$nupkg" .nupkg | sed 's/^ContinuationState\.//'
 }
@@ -38,7 +39,7 @@ package_consumer_test() {
   echo "build.sh: package consumer test (ContinuationState $version from artifacts/packages)" >&2
   # A packages folder of its own, emptied of ContinuationState: a package cached from an earlier build of the same
   # version (same commit, other working-tree changes) is never used.
-  rm -rf artifacts/consumer-packages/continuationstate
+  rm -rf artifacts/consumer-packages/continuationstate artifacts/consumer-packages/continuationstate.extensions.ai
   dotnet test tests/PackageConsumer -c Release -p:ContinuationStateVersion="$version" "${args[@]}"
 }
 

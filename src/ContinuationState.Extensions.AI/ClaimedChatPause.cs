@@ -48,50 +48,10 @@ public sealed class ClaimedChatPause
     /// <exception cref="ArgumentException">A decision or result names no stored request or call, names one twice, or one is missing.</exception>
     public List<ChatMessage> CreateResumeMessages(IEnumerable<ToolApprovalDecision> decisions, IEnumerable<FunctionResultContent>? clientResults = null)
     {
-        ArgumentNullException.ThrowIfNull(decisions);
-        var byRequest = ApprovalRequests.ToDictionary(r => r.RequestId, StringComparer.Ordinal);
-        var answers = new List<AIContent>();
-        var answered = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var decision in decisions)
-        {
-            if (decision.RequestId is null || !byRequest.TryGetValue(decision.RequestId, out var request))
-            {
-                throw new ArgumentException($"Approval request '{decision.RequestId}' is not one this pause waits for.", nameof(decisions));
-            }
-
-            if (!answered.Add(decision.RequestId))
-            {
-                throw new ArgumentException($"Approval request '{decision.RequestId}' is answered twice.", nameof(decisions));
-            }
-
-            answers.Add(request.CreateResponse(decision.Approved, decision.Reason));
-        }
-
-        RequireAll(byRequest.Keys, answered, "approval request", nameof(decisions));
-
-        var byCall = ClientToolCalls.ToDictionary(c => c.CallId, StringComparer.Ordinal);
-        var resulted = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var result in clientResults ?? [])
-        {
-            ArgumentNullException.ThrowIfNull(result, nameof(clientResults));
-            if (!byCall.ContainsKey(result.CallId))
-            {
-                throw new ArgumentException($"Client tool call '{result.CallId}' is not one this pause waits for.", nameof(clientResults));
-            }
-
-            if (!resulted.Add(result.CallId))
-            {
-                throw new ArgumentException($"Client tool call '{result.CallId}' has two results.", nameof(clientResults));
-            }
-
-            answers.Add(new FunctionResultContent(result.CallId, result.Result));
-        }
-
-        RequireAll(byCall.Keys, resulted, "client tool call", nameof(clientResults));
-
+        var answer = PendingChatCall.Answer(ApprovalRequests, ClientToolCalls, decisions, clientResults);
         var messages = new List<ChatMessage>(Messages.Count + 1);
         messages.AddRange(Messages);
-        messages.Add(new ChatMessage(ChatRole.User, answers));
+        messages.Add(answer);
         return messages;
     }
 
@@ -107,14 +67,5 @@ public sealed class ClaimedChatPause
     {
         ArgumentNullException.ThrowIfNull(responses);
         return CreateResumeMessages(responses.Select(r => new ToolApprovalDecision(r.RequestId, r.Approved, r.Reason)), clientResults);
-    }
-
-    private static void RequireAll(IEnumerable<string> expected, HashSet<string> given, string what, string parameterName)
-    {
-        var missing = expected.Where(id => !given.Contains(id)).ToList();
-        if (missing.Count > 0)
-        {
-            throw new ArgumentException($"No answer for {what}(s) {string.Join(", ", missing.Select(id => $"'{id}'"))}: a resume answers every one.", parameterName);
-        }
     }
 }

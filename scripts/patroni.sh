@@ -39,16 +39,18 @@ ha_install_if_missing() {
     { ha_log "patroni, etcd or $HA_PG_BIN/initdb still missing after apt-get install"; return 1; }
 }
 
+# Sets the variable named $1 to a free port on 127.0.0.1, never one handed out before in this shell.
 ha_free_port() {
   local port
   for port in $(shuf -i 20000-40000 -n 100); do
+    case " ${HA_USED_PORTS:-} " in *" $port "*) continue ;; esac
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      case " ${HA_USED_PORTS:-} " in *" $port "*) continue ;; esac
       HA_USED_PORTS="${HA_USED_PORTS:-} $port"
-      echo "$port"
+      printf -v "$1" '%s' "$port"
       return 0
     fi
   done
+  ha_log "no free port"
   return 1
 }
 
@@ -200,8 +202,8 @@ ha_start() {
   # shellcheck disable=SC2064
   trap "ha_stop; ${previous:-:}" EXIT
 
-  HA_ETCD_PORT=$(ha_free_port) && local etcd_peer
-  etcd_peer=$(ha_free_port) || { ha_log "no free port"; return 1; }
+  local etcd_peer
+  ha_free_port HA_ETCD_PORT && ha_free_port etcd_peer || return 1
   ha_spawn etcd etcd --name ha-etcd --data-dir "$HA_TMP_DIR/etcd" \
     --listen-client-urls "http://127.0.0.1:$HA_ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$HA_ETCD_PORT" \
     --listen-peer-urls "http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
@@ -215,7 +217,7 @@ ha_start() {
 
   local nodes="" hosts="" node pg_port rest_port
   for node in node1 node2; do
-    pg_port=$(ha_free_port) && rest_port=$(ha_free_port) || { ha_log "no free port"; return 1; }
+    ha_free_port pg_port && ha_free_port rest_port || return 1
     ha_write_config "$node" "$pg_port" "$rest_port" "$HA_SYNC"
     [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$HA_TMP_DIR/$node.yml"
     nodes="${nodes:+$nodes;}$node|127.0.0.1:$pg_port|http://127.0.0.1:$rest_port|$HA_TMP_DIR/$node"
@@ -233,7 +235,7 @@ ha_start() {
     tail -n 30 "$HA_TMP_DIR"/node*.log >&2
     return 1
   fi
-  export CONTINUATIONSTATE_TEST_HA_CONNECTION="Host=$hosts;Target Session Attributes=primary;Username=postgres;Password=postgres;Database=postgres"
+  export CONTINUATIONSTATE_TEST_HA_CONNECTION="Host=$hosts;Target Session Attributes=primary;Host Recheck Seconds=1;Username=postgres;Password=postgres;Database=postgres"
   export CONTINUATIONSTATE_TEST_HA_NODES="$nodes"
   export CONTINUATIONSTATE_TEST_HA_PATRONICTL="$HA_TMP_DIR/node1.yml"
   export CONTINUATIONSTATE_TEST_HA_SYNCHRONOUS="$HA_SYNC"

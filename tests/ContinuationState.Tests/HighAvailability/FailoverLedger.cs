@@ -16,6 +16,8 @@ internal sealed class FailoverLedger
     private long _lastFailureTicks = -1;
     private long _acknowledged;
     private long _acknowledgedAfterRecovery;
+    private long _lastSuccessTicks;
+    private long _longestStallTicks;
 
     /// <summary>The expected end state of each conversation, written by its only writer.</summary>
     public ConcurrentDictionary<Guid, Expected> Expectations { get; } = new();
@@ -70,19 +72,45 @@ internal sealed class FailoverLedger
         }
     }
 
-    public void Success()
+    /// <summary>Now on the ledger's clock: taken when an operation starts.</summary>
+    public long Now => _clock.Elapsed.Ticks;
+
+    /// <summary>The longest stretch with no operation succeeding (what a user of the host waits at worst).</summary>
+    public TimeSpan LongestStall
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return TimeSpan.FromTicks(_longestStallTicks);
+            }
+        }
+    }
+
+    /// <summary>
+    /// An operation that started at <paramref name="startedAt"/> succeeded. It ends the failure window only if it
+    /// started after the first failure: one already in the server when the primary died may still come back.
+    /// </summary>
+    public void Success(long startedAt)
     {
         Interlocked.Increment(ref _acknowledged);
         lock (_gate)
         {
-            if (_firstFailureTicks < 0)
+            var now = _clock.Elapsed.Ticks;
+            if (_lastSuccessTicks > 0)
+            {
+                _longestStallTicks = Math.Max(_longestStallTicks, now - _lastSuccessTicks);
+            }
+
+            _lastSuccessTicks = now;
+            if (_firstFailureTicks < 0 || startedAt < _firstFailureTicks)
             {
                 return;
             }
 
             if (_firstSuccessAfterFailureTicks < 0)
             {
-                _firstSuccessAfterFailureTicks = _clock.Elapsed.Ticks;
+                _firstSuccessAfterFailureTicks = now;
             }
         }
 

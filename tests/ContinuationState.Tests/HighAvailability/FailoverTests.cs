@@ -107,11 +107,12 @@ public sealed class FailoverTests(ITestOutputHelper output)
 
             Assert.True(ledger.UnexpectedFailures.IsEmpty, "Operations failed with something other than ContinuationStateTransientException:\n" +
                 string.Join("\n", ledger.UnexpectedFailures.Take(5)));
-            Assert.True(ledger.Divergences.IsEmpty, "Retried operations did not converge:\n" + string.Join("\n", ledger.Divergences.Take(10)));
             Assert.True(ledger.Recovered, $"The writers never saw the failover ({failover}), or never recovered from it.");
             Assert.True(ledger.AcknowledgedAfterRecovery >= AcknowledgedAfter, $"Only {ledger.AcknowledgedAfterRecovery} operations succeeded after the failover.");
             if (expectZeroLoss)
             {
+                // Guaranteed only when nothing acknowledged can be lost: a retry cannot converge on a lost write.
+                Assert.True(ledger.Divergences.IsEmpty, "Retried operations did not converge:\n" + string.Join("\n", ledger.Divergences.Take(10)));
                 Assert.True(lost.Count == 0, $"{lost.Count} acknowledged writes lost:\n" + string.Join("\n", lost.Take(10)));
                 Assert.True(doubleClaims.Count == 0, $"{doubleClaims.Count} pauses won twice:\n" + string.Join("\n", doubleClaims.Take(10)));
             }
@@ -130,7 +131,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
         var invariant = CultureInfo.InvariantCulture;
         text.AppendLine(invariant, $"HA failover: {failover}, synchronous_mode {(cluster.Synchronous ? "true" : "false")}, {Writers} writers, {primary.Name} -> {newPrimary.Name}");
         text.AppendLine(invariant, $"  new primary reported by Patroni after {promotedAfter.TotalSeconds:F1} s");
-        text.AppendLine(invariant, $"  failure window (first failure to first success): {ledger.FailureWindow?.TotalSeconds:F2} s; last failure {ledger.FailureSpan?.TotalSeconds:F2} s after the first");
+        text.AppendLine(invariant, $"  failure window (first failure to first success): {ledger.FailureWindow?.TotalSeconds:F2} s; last failure {ledger.FailureSpan?.TotalSeconds:F2} s after the first; longest stretch with no success {ledger.LongestStall.TotalSeconds:F2} s");
         text.AppendLine(invariant, $"  operations acknowledged: {ledger.Acknowledged} ({acknowledgedBefore} before the failover, {ledger.AcknowledgedAfterRecovery} after the first recovery)");
         text.AppendLine(invariant, $"  transient failures: {ledger.TransientFailures.Count} ({string.Join(", ", ledger.TransientFailures.GroupBy(Describe).OrderByDescending(g => g.Count()).Select(g => $"{g.Count()} x {g.Key}"))})");
         text.AppendLine(invariant, $"  other failures: {ledger.UnexpectedFailures.Count}; non-converging retries: {ledger.Divergences.Count}");

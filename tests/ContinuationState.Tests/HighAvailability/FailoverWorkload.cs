@@ -229,10 +229,11 @@ internal sealed class FailoverWorkload
     /// <summary>One attempt: a success or a recorded failure (null), as a contended caller that does not retry.</summary>
     private async Task<T?> Attempt<T>(Func<Task<T>> operation)
     {
+        var startedAt = Ledger.Now;
         try
         {
             var result = await operation();
-            Ledger.Success();
+            Ledger.Success(startedAt);
             return result;
         }
         catch (ContinuationStateTransientException e)
@@ -251,10 +252,11 @@ internal sealed class FailoverWorkload
         var deadline = DateTime.UtcNow + RetryFor;
         while (true)
         {
+            var startedAt = Ledger.Now;
             try
             {
                 var result = await operation();
-                Ledger.Success();
+                Ledger.Success(startedAt);
                 return result;
             }
             catch (ContinuationStateTransientException e) when (DateTime.UtcNow < deadline)

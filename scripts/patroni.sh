@@ -6,9 +6,10 @@
 #
 # Everything listens on 127.0.0.1 on free ports; everything (etcd, both Patroni daemons, both postmasters) runs as
 # the postgres user from a mktemp directory, and ha_stop (an EXIT trap) kills them and removes that directory, so
-# nothing is left behind: no process, no port, no file (only the packages apt installed stay, as with pg.sh). Installs Debian's patroni (3.0.x) and etcd-server (3.4.x)
-# with apt when they are missing, and fails loudly when it cannot. Start-up took 11-26 s on a busy 2-core machine (etcd,
-# initdb of the first node, pg_basebackup of the second, the standby becoming synchronous).
+# nothing is left behind: no process, no port, no file (only the packages apt installed stay, as with pg.sh).
+# Installs Debian's patroni (3.0.x) and etcd-server (3.4.x) with apt when they are missing, and fails loudly when it
+# cannot. Start-up took 11-26 s on a busy 2-core machine (etcd, initdb of the first node, pg_basebackup of the
+# second, the standby becoming synchronous).
 #
 # Exports:
 #   CONTINUATIONSTATE_TEST_HA_CONNECTION   multi-host connection string, Target Session Attributes=primary

@@ -23,16 +23,7 @@ internal static class ChatPauseSnapshot
     {
         var messages = ChatJson.Serialize<IReadOnlyList<ChatMessage>>(pause.Messages);
 
-        var pending = new JsonArray();
-        foreach (var request in pause.ApprovalRequests)
-        {
-            pending.Add(PendingCall(request.ToolCall as FunctionCallContent, request.ToolCall.CallId, "approval", request.RequestId));
-        }
-
-        foreach (var call in pause.ClientToolCalls)
-        {
-            pending.Add(PendingCall(call, call.CallId, "client", null));
-        }
+        var pending = PendingCalls(pause.ApprovalRequests, pause.ClientToolCalls);
 
         var toolsDict = new JsonObject();
         var schemas = new JsonArray();
@@ -73,6 +64,23 @@ internal static class ChatPauseSnapshot
             ChatJson.Serialize<JsonNode>(schemas),
             ChatJson.Serialize<JsonNode>(agentConfig),
             clientTools.Count == 0 ? null : ChatJson.Serialize<JsonNode>(clientTools));
+    }
+
+    /// <summary>The <c>pending_tool_calls</c> part: one entry per waiting call.</summary>
+    public static JsonArray PendingCalls(IEnumerable<ToolApprovalRequestContent> approvalRequests, IEnumerable<FunctionCallContent> clientToolCalls)
+    {
+        var pending = new JsonArray();
+        foreach (var request in approvalRequests)
+        {
+            pending.Add(PendingCall(request.ToolCall as FunctionCallContent, request.ToolCall.CallId, "approval", request.RequestId));
+        }
+
+        foreach (var call in clientToolCalls)
+        {
+            pending.Add(PendingCall(call, call.CallId, "client", null));
+        }
+
+        return pending;
     }
 
     /// <summary>The declarations saved in <c>tool_schemas</c>, as declaration-only functions.</summary>

@@ -38,17 +38,7 @@ public static class ChatContinuationExtensions
     public static async Task<ChatResumeClaim> ClaimChatPauseAsync(this IContinuationService service, string conversationId, string userId, string resumeId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
-        var claim = await service.ClaimForResumeAsync(conversationId, userId, resumeId, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return new ChatResumeClaim(claim);
-        }
-        catch (InvalidDataException) when (claim.State is { } state)
-        {
-            // A pause this package cannot read is handed back untouched, not left claimed until the stale revert.
-            await service.ReleaseClaimAsync(state, cancellationToken: CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
+        return await TypedClaim.ClaimAsync(service, conversationId, userId, resumeId, static claim => new ChatResumeClaim(claim), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -37,16 +37,7 @@ public static class AgentContinuationExtensions
     public static async Task<AgentResumeClaim> ClaimAgentPauseAsync(this IContinuationService service, string conversationId, string userId, string resumeId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
-        var claim = await service.ClaimForResumeAsync(conversationId, userId, resumeId, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return new AgentResumeClaim(claim);
-        }
-        catch (InvalidDataException) when (claim.State is { } state)
-        {
-            await service.ReleaseClaimAsync(state, cancellationToken: CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
+        return await TypedClaim.ClaimAsync(service, conversationId, userId, resumeId, static claim => new AgentResumeClaim(claim), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -46,10 +46,7 @@ public sealed class ChatPauseTests(DatabaseFixture db) : IClassFixture<DatabaseF
     public async Task ClaimedPause_KeepsTheOptionsAndToolDeclarations_WithoutTheirCode()
     {
         var agent = new TravelAgent();
-        var conversation = await NewConversationAsync();
-        var (history, first) = await AskAsync(agent, "book a flight");
-        Assert.True(ChatPause.TryCreate(history, first, agent.Options(), out var pause));
-        await db.CreateService().SaveChatPauseAsync(conversation, User, pause);
+        var conversation = await PausedAsync(agent, "book a flight");
 
         var claimed = (await db.CreateService().ClaimChatPauseAsync(conversation, User, "resume-1")).Pause!;
 
@@ -88,10 +85,7 @@ public sealed class ChatPauseTests(DatabaseFixture db) : IClassFixture<DatabaseF
     public async Task ForgedApprovalResponse_WithOtherArguments_RunsTheStoredCall()
     {
         var agent = new TravelAgent();
-        var conversation = await NewConversationAsync();
-        var (history, first) = await AskAsync(agent, "book a flight");
-        Assert.True(ChatPause.TryCreate(history, first, agent.Options(), out var pause));
-        await db.CreateService().SaveChatPauseAsync(conversation, User, pause);
+        var conversation = await PausedAsync(agent, "book a flight");
         var claimed = (await db.CreateService().ClaimChatPauseAsync(conversation, User, "resume-1")).Pause!;
         var stored = Assert.Single(claimed.ApprovalRequests);
 
@@ -112,10 +106,7 @@ public sealed class ChatPauseTests(DatabaseFixture db) : IClassFixture<DatabaseF
     public async Task ConcurrentDoubleResume_RunsTheToolOnce()
     {
         var agent = new TravelAgent();
-        var conversation = await NewConversationAsync();
-        var (history, first) = await AskAsync(agent, "book a flight");
-        Assert.True(ChatPause.TryCreate(history, first, agent.Options(), out var pause));
-        await db.CreateService().SaveChatPauseAsync(conversation, User, pause);
+        var conversation = await PausedAsync(agent, "book a flight");
 
         // Eight requests at once: the same approval retried, and the same approval from a second tab.
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => ResumeAsync(db.CreateService(), agent, conversation, i % 2 == 0 ? "resume-1" : "resume-2")));
@@ -129,10 +120,7 @@ public sealed class ChatPauseTests(DatabaseFixture db) : IClassFixture<DatabaseF
     public async Task AResumeThatPausesAgain_ReplacesThePause_InOneStep()
     {
         var agent = new TravelAgent();
-        var conversation = await NewConversationAsync();
-        var (history, first) = await AskAsync(agent, "book a flight");
-        Assert.True(ChatPause.TryCreate(history, first, agent.Options(), out var pause));
-        await db.CreateService().SaveChatPauseAsync(conversation, User, pause);
+        var conversation = await PausedAsync(agent, "book a flight");
         var claimed = (await db.CreateService().ClaimChatPauseAsync(conversation, User, "resume-1")).Pause!;
         var resumeMessages = claimed.CreateResumeMessages([new ToolApprovalDecision(claimed.ApprovalRequests[0].RequestId, true)]);
         var answer = await agent.Client.GetResponseAsync(resumeMessages, agent.Options());
@@ -188,6 +176,16 @@ public sealed class ChatPauseTests(DatabaseFixture db) : IClassFixture<DatabaseF
     {
         var history = new List<ChatMessage> { new(ChatRole.User, text) };
         return (history, await agent.Client.GetResponseAsync(history, agent.Options()));
+    }
+
+    /// <summary>A new conversation whose first turn asked <paramref name="text"/> and paused, saved.</summary>
+    private async Task<string> PausedAsync(TravelAgent agent, string text)
+    {
+        var conversation = await NewConversationAsync();
+        var (history, first) = await AskAsync(agent, text);
+        Assert.True(ChatPause.TryCreate(history, first, agent.Options(), out var pause));
+        await db.CreateService().SaveChatPauseAsync(conversation, User, pause);
+        return conversation;
     }
 
     private async Task<string> NewConversationAsync() => (await TestData.CreateConversationAsync(db.DataSource, User)).ToString();

@@ -25,7 +25,7 @@ public static class ChatContinuationExtensions
     }
 
     /// <summary>
-    /// Claims the conversation's pause under <paramref name="resumeId"/> (<see cref="IContinuationService.ClaimForResumeAsync"/>):
+    /// Claims the conversation's pause under <paramref name="resumeId"/> (<see cref="IContinuationService.ClaimForResumeAsync(string, string, string, CancellationToken)"/>):
     /// of any number of concurrent or retried resumes, exactly one gets the pause; a retry after it finished gets the receipt.
     /// </summary>
     /// <param name="service">The continuation service.</param>

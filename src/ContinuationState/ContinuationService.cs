@@ -115,15 +115,28 @@ public sealed class ContinuationService : IContinuationService
     }
 
     /// <inheritdoc />
-    public async Task<ResumeClaim> ClaimForResumeAsync(string conversationId, string userId, string resumeId, CancellationToken cancellationToken = default)
+    public Task<ResumeClaim> ClaimForResumeAsync(string conversationId, string userId, string resumeId, CancellationToken cancellationToken = default)
     {
         Guard.ResumeId(resumeId);
+        return ClaimForResumeCoreAsync(conversationId, userId, resumeId, null, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<ResumeClaim> ClaimForResumeAsync(string conversationId, string userId, string resumeId, Guid claimToken, CancellationToken cancellationToken = default)
+    {
+        Guard.ResumeId(resumeId);
+        Guard.ClaimToken(claimToken);
+        return ClaimForResumeCoreAsync(conversationId, userId, resumeId, claimToken, cancellationToken);
+    }
+
+    private async Task<ResumeClaim> ClaimForResumeCoreAsync(string conversationId, string userId, string resumeId, Guid? claimToken, CancellationToken cancellationToken)
+    {
         var claim = await RunAsync(
             "claim",
             Telemetry.Claims,
             conversationId,
             userId,
-            (states, id, user, ct) => states.ClaimForResumeAsync(id, user, resumeId, ct),
+            (states, id, user, ct) => states.ClaimForResumeAsync(id, user, resumeId, claimToken, ct),
             static claim => claim?.Status switch
             {
                 ResumeClaimStatus.Claimed => "won",

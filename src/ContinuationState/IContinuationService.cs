@@ -56,7 +56,23 @@ public interface IContinuationService
     Task<ResumeClaim> ClaimForResumeAsync(string conversationId, string userId, string resumeId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Completes a resume claimed with <see cref="ClaimForResumeAsync"/>: deletes the state and records a receipt with
+    /// <see cref="ClaimForResumeAsync(string, string, string, CancellationToken)"/> with a claim token the caller chose
+    /// (a new <see cref="Guid"/> per resume attempt, kept until the claim has an answer). When the answer to a claim is
+    /// lost (a failover, a timeout, a dropped connection) and the caller retries with the same resume id and token, it
+    /// gets the same claim again (<see cref="ResumeClaimStatus.Claimed"/> with the state, its tools not yet run) instead
+    /// of "in progress" until <see cref="ContinuationStateOptions.StaleClaimGrace"/> passes. Any other caller, and the
+    /// same resume id with another token, still sees the claim as in progress, so the tools never run twice.
+    /// </summary>
+    /// <param name="conversationId">A canonical UUID or a legacy MongoDB ObjectId.</param>
+    /// <param name="userId">The owner; another user's conversation answers exactly as "not found".</param>
+    /// <param name="resumeId">The resume's idempotency key: non-empty, at most 200 characters.</param>
+    /// <param name="claimToken">The claim's token; not <see cref="Guid.Empty"/>.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The outcome.</returns>
+    Task<ResumeClaim> ClaimForResumeAsync(string conversationId, string userId, string resumeId, Guid claimToken, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Completes a resume claimed with <see cref="ClaimForResumeAsync(string, string, string, CancellationToken)"/>: deletes the state and records a receipt with
     /// <paramref name="outcome"/> in one statement, only while the claim is still current. Retries of the same resume id
     /// then get the receipt for <see cref="ContinuationStateOptions.ReceiptRetention"/>. A resume that pauses again
     /// finishes with <see cref="CompleteAndPauseAgainAsync"/> instead.

@@ -37,6 +37,15 @@ internal static class Guard
         StorableText(resumeId, "Resume id", parameterName);
     }
 
+    /// <summary>A caller-chosen claim token: <see cref="Guid.Empty"/> is what a forgotten initialisation looks like.</summary>
+    public static void ClaimToken(Guid claimToken, string parameterName = "claimToken")
+    {
+        if (claimToken == Guid.Empty)
+        {
+            throw new ArgumentException("Claim token must not be Guid.Empty: choose one with Guid.NewGuid() per claim attempt.", parameterName);
+        }
+    }
+
     /// <summary>
     /// Refuses what PostgreSQL text cannot hold: U+0000 (the server refuses it) and a lone UTF-16 surrogate (it has no
     /// UTF-8 form, so the driver's encoder would throw from inside parameter binding). Checked before a connection is

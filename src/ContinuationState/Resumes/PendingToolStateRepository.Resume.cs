@@ -22,13 +22,34 @@ public sealed partial class PendingToolStateRepository
     {
         Guard.UserId(userId);
         Guard.ResumeId(resumeId);
-        return ClaimForResumeAsync(ConversationReference.ForUuid(conversationId), userId, resumeId, cancellationToken);
+        return ClaimForResumeAsync(ConversationReference.ForUuid(conversationId), userId, resumeId, null, cancellationToken);
     }
 
-    internal Task<ResumeClaim> ClaimForResumeAsync(ConversationReference conversation, string userId, string resumeId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The same, with a claim token the caller chose (a new <see cref="Guid"/> per attempt, kept until it has an answer):
+    /// when the answer to a claim is lost (a failover, a timeout) and the caller retries with the same resume id and
+    /// token, it gets the same claim again, <see cref="ResumeClaimStatus.Claimed"/> with the state, instead of waiting
+    /// out <see cref="ContinuationStateOptions.StaleClaimGrace"/>. Any other caller still sees the claim as in progress.
+    /// </summary>
+    /// <param name="conversationId">The conversation's UUID.</param>
+    /// <param name="userId">The owner.</param>
+    /// <param name="resumeId">The resume's idempotency key: at most 200 characters.</param>
+    /// <param name="claimToken">The claim's token, chosen by the caller; not <see cref="Guid.Empty"/>.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The outcome; the state and its claim token when this call took the claim or took it before.</returns>
+    public Task<ResumeClaim> ClaimForResumeAsync(Guid conversationId, string userId, string resumeId, Guid claimToken, CancellationToken cancellationToken = default)
+    {
+        Guard.UserId(userId);
+        Guard.ResumeId(resumeId);
+        Guard.ClaimToken(claimToken);
+        return ClaimForResumeAsync(ConversationReference.ForUuid(conversationId), userId, resumeId, claimToken, cancellationToken);
+    }
+
+    internal Task<ResumeClaim> ClaimForResumeAsync(ConversationReference conversation, string userId, string resumeId, Guid? claimToken, CancellationToken cancellationToken)
     {
         var parameters = Key(conversation, userId);
         parameters.Add("resume_id", resumeId);
+        parameters.Add("claim_token", claimToken, System.Data.DbType.Guid);
         parameters.Add("grace_seconds", _options.StaleClaimGrace.TotalSeconds);
         var sql = conversation.IsLegacy ? _resumeSql.ClaimByLegacyId : _resumeSql.Claim;
         return DbErrors.Translated(ClaimForResumeCoreAsync(sql, userId, resumeId, parameters, cancellationToken));

@@ -9,6 +9,8 @@ internal sealed class ResumeSql
     // Any record of this resume id blocks the claim, even when a new pause exists: a retried approval of an old
     // pause must never approve the new one. A 'completed' record is the receipt; a 'running' one whose claim is gone
     // (finished by a plain delete, or overwritten by a save) means the first run ended in an unknown way.
+    // A caller that chose its claim token (@claim_token) and lost the answer to its claim gets the same claim again
+    // (redelivered): the row it locked is still resuming under that resume id and token, so its tools have not run.
     private const string ClaimTemplate = """
         WITH attempt AS (
             SELECT conversation_id, status, claimed_at, completed_at, outcome
@@ -18,14 +20,16 @@ internal sealed class ResumeSql
             FOR UPDATE
         ),
         target AS (
-            SELECT id, status, resume_id, resumed_at, expires_at > clock_timestamp() AS live
+            SELECT id, conversation_id, user_id, messages, pending_tool_calls, tools_dict, tool_schemas, agent_config,
+                   client_tools, created_at, expires_at, status, resumed_at, claim_token, resume_id,
+                   expires_at > clock_timestamp() AS live
             FROM {pending_tool_state}
             WHERE conversation_id = {conversation_id} AND user_id = @user_id
             FOR UPDATE
         ),
         claimed AS (
             UPDATE {pending_tool_state} AS p
-            SET status = 'resuming', resumed_at = clock_timestamp(), claim_token = gen_random_uuid(), resume_id = @resume_id,
+            SET status = 'resuming', resumed_at = clock_timestamp(), claim_token = COALESCE(@claim_token, gen_random_uuid()), resume_id = @resume_id,
                 expires_at = GREATEST(p.expires_at, clock_timestamp() + make_interval(secs => @grace_seconds))
             FROM target AS t
             WHERE p.id = t.id AND t.status = 'pending' AND t.live
@@ -39,12 +43,18 @@ internal sealed class ResumeSql
             SELECT conversation_id, user_id, resume_id, 'running', resumed_at FROM claimed
             ON CONFLICT (conversation_id, user_id, resume_id) DO UPDATE
             SET status = 'running', claimed_at = EXCLUDED.claimed_at, completed_at = NULL, outcome = NULL, expires_at = NULL
+        ),
+        redelivered AS (
+            SELECT id, conversation_id, user_id, messages, pending_tool_calls, tools_dict, tool_schemas, agent_config,
+                   client_tools, created_at, expires_at, status, resumed_at, claim_token, resume_id
+            FROM target
+            WHERE @claim_token IS NOT NULL AND status = 'resuming' AND resume_id = @resume_id AND claim_token = @claim_token
         )
         SELECT t.status, t.resume_id, t.resumed_at, a.status, a.completed_at, a.outcome, a.conversation_id, c.*
         FROM (SELECT 1) AS one
         LEFT JOIN target AS t ON true
         LEFT JOIN attempt AS a ON true
-        LEFT JOIN claimed AS c ON true
+        LEFT JOIN (SELECT * FROM claimed UNION ALL SELECT * FROM redelivered) AS c ON true
         """;
 
     // Fenced like the fenced delete: the state goes and the receipt is written in one statement, or neither.

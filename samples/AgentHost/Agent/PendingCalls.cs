@@ -35,7 +35,9 @@ internal static class PendingCalls
 
         foreach (var entry in pendingToolCalls.EnumerateArray())
         {
-            var kind = entry.TryGetProperty("kind", out var k) ? k.GetString() : null;
+            // kind is the package's; execution is what this host wrote before it ran on the package.
+            var kind = entry.TryGetProperty("kind", out var k) ? k.GetString()
+                : entry.TryGetProperty("execution", out var e) ? e.GetString() : null;
             calls.Add(new ToolCall(
                 entry.GetProperty("call_id").GetString()!,
                 entry.TryGetProperty("name", out var name) ? name.GetString() ?? "" : "",

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using AgentHost.Agent;
 using AgentHost.Security;
 using AgentHost.Streaming;
@@ -96,6 +97,11 @@ internal static class ConversationEndpoints
         if (clientTools.Any(tool => tool.Name == SendEmailFunction.ToolName) || clientTools.DistinctBy(tool => tool.Name, StringComparer.Ordinal).Count() != clientTools.Count)
         {
             return BadRequest($"Client tool names must be unique and not {SendEmailFunction.ToolName}.");
+        }
+
+        if (clientTools.Any(tool => tool.Parameters is { ValueKind: not JsonValueKind.Object }))
+        {
+            return BadRequest("A client tool's parameters must be a JSON Schema object.");
         }
 
         var logger = loggers.CreateLogger(typeof(ConversationEndpoints).FullName!);

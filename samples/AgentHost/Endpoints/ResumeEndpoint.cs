@@ -58,7 +58,7 @@ internal static class ResumeEndpoint
         catch (InvalidDataException)
         {
             // Saved by a host that does not speak Microsoft.Extensions.AI; the package handed the claim back.
-            return Results.Conflict(new ErrorResponse("This pause was saved by another kind of agent host and cannot be resumed here."));
+            return Results.UnprocessableEntity(new ErrorResponse("This pause was saved by another kind of agent host and cannot be resumed here."));
         }
 
         switch (claim.Status)

@@ -125,4 +125,35 @@ public sealed class ChatPipelineTests(DatabaseFixture db) : IClassFixture<Databa
         Assert.Equal(0, _tools.Runs);
         Assert.Equal(HttpStatusCode.OK, list.StatusCode);
     }
+
+    [Theory]
+    [InlineData("""[{"name": "send_email"}]""")]
+    [InlineData("""[{"name": "get_timezone"}, {"name": "get_timezone"}]""")]
+    [InlineData("""[{"name": "get_timezone", "parameters": "a string"}]""")]
+    public async Task Stream_WithClientToolsTheModelCouldNotTellApart_Returns400AndSavesNothing(string clientTools)
+    {
+        await using var host = new AgentHostFactory(db.ConnectionString, _tools);
+        using var client = host.CreateAgentClient();
+        var conversation = await client.CreateConversationAsync("user-a");
+
+        var rejected = await client.StreamAsync(conversation, "user-a", clientTools: JsonSerializer.Deserialize<object[]>(clientTools)!);
+
+        Assert.Equal(HttpStatusCode.BadRequest, rejected.Status);
+        Assert.Equal(0, await TestData.ScalarAsync<long>(db.DataSource, "SELECT count(*) FROM pending_tool_state WHERE conversation_id = $1", Guid.Parse(conversation)));
+    }
+
+    [Fact]
+    public async Task Resume_OfAPauseAnotherKindOfHostSaved_Is422_AndLeavesItPending()
+    {
+        await using var host = new AgentHostFactory(db.ConnectionString, _tools);
+        using var client = host.CreateAgentClient();
+        var conversation = await client.CreateConversationAsync("user-a");
+        await db.CreateService().SaveStateAsync(conversation, "user-a", TestData.Snapshot() with { Messages = new[] { new { role = 42 } } });
+
+        var answer = await client.ResumeAsync(conversation, "user-a", AgentClient.Approve);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, answer.Status);
+        Assert.Equal(0, _tools.Runs);
+        Assert.Equal("pending", await TestData.ScalarAsync<string>(db.DataSource, "SELECT status FROM pending_tool_state WHERE conversation_id = $1", Guid.Parse(conversation)));
+    }
 }

@@ -5,12 +5,13 @@ using AgentHost.Endpoints;
 using AgentHost.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.AI;
 
 namespace AgentHost;
 
 internal static class AgentHostServiceCollectionExtensions
 {
-    /// <summary>The scripted agent, its tools, the X-User-Id sign-in, and snake_case JSON as DocsGPT's clients expect.</summary>
+    /// <summary>The agent (an IChatClient pipeline with function invocation over the scripted or a configured model), its tools, the X-User-Id sign-in, and snake_case JSON as DocsGPT's clients expect.</summary>
     public static IServiceCollection AddAgentHost(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AgentHostOptions>().Bind(configuration.GetSection(AgentHostOptions.Section));
@@ -29,8 +30,15 @@ internal static class AgentHostServiceCollectionExtensions
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
 
         services.AddSingleton<OwnedConversations>();
-        services.AddSingleton<ScriptedAgent>();
         services.AddSingleton<IToolExecutor, ScriptedToolExecutor>();
+        services.AddSingleton<SendEmailFunction>();
+        services.AddSingleton<ScriptedChatClient>();
+        // The pipeline: FunctionInvokingChatClient over the model. A failing tool ends the turn with its exception
+        // (MaximumConsecutiveErrorsPerRequest = 0) rather than being retried by the model, so the resume is rolled back
+        // and the user can answer again.
+        services.AddChatClient(AgentModel.Create)
+            .UseFunctionInvocation(configure: invoker => invoker.MaximumConsecutiveErrorsPerRequest = 0);
+        services.AddSingleton<ChatAgent>();
         return services;
     }
 }

@@ -23,4 +23,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Conversation {ConversationId}: resume actions rejected; claim released = {Released}")]
     public static partial void ActionsRejected(ILogger logger, Guid conversationId, bool released);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Conversation {ConversationId}: the resume's claim was no longer current; nothing was saved")]
+    public static partial void ResumeFencedOut(ILogger logger, Guid conversationId);
 }

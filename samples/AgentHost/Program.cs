@@ -1,5 +1,6 @@
-// The sample agent host: streams a scripted agent's answer over Server-Sent Events, pauses for tool approval
-// (or a client-side tool) by saving the continuation state, and resumes it on any instance, after a restart.
+// The sample agent host: streams an IChatClient pipeline's answer (function invocation over a scripted model, or an
+// OpenAI-compatible one when AgentHost:OpenAI is set) over Server-Sent Events, pauses for tool approval (or a
+// client-side tool) by saving the turn with ContinuationState.Extensions.AI, and resumes it on any instance, after a restart.
 // Run it with ./build.sh demo, or: ConnectionStrings__agents="Host=...;Username=...;Database=..." dotnet run
 // GET / serves the approval page (wwwroot/): a person chats, approves or denies, and comes back to a pause later.
 using AgentHost;

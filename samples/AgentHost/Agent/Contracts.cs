@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace AgentHost.Agent;
 
@@ -28,7 +29,7 @@ internal sealed record ToolAction(string? CallId, string? Decision = null, JsonE
     public const string Deny = "deny";
 }
 
-/// <summary>A tool call the agent made, as saved in <c>pending_tool_calls</c>.</summary>
+/// <summary>A tool call the agent made, as the wire shows it (see <see cref="PendingCalls"/>).</summary>
 /// <param name="Execution"><see cref="ServerExecution"/> (runs here after approval) or <see cref="ClientExecution"/>.</param>
 internal sealed record ToolCall(string CallId, string Name, JsonElement Arguments, string Execution)
 {
@@ -42,9 +43,9 @@ internal sealed record PauseResponse(Guid ConversationId, string Kind, IReadOnly
 /// <summary><c>GET /conversations</c>: one of the user's conversations, newest first, with its saved pause if any.</summary>
 internal sealed record ConversationSummary(Guid Id, string? Name, DateTimeOffset CreatedAt, PauseSummary? Pause);
 
-/// <summary>A saved pause, for a page that comes back to it: what it waits for and the messages so far.</summary>
+/// <summary>A saved pause, for a page that comes back to it: what it waits for and the messages so far (<see cref="PauseTranscript"/>).</summary>
 /// <param name="Status"><c>pending</c> (answer it), <c>resuming</c> (a resume holds the claim now) or <c>expired</c> (past its TTL, not purged yet).</param>
 /// <param name="Kind">The pause event: <c>tool_approval_required</c> or <c>client_tool_required</c>.</param>
-internal sealed record PauseSummary(string Status, string Kind, IReadOnlyList<ToolCall> PendingToolCalls, DateTimeOffset ExpiresAt, JsonElement Messages);
+internal sealed record PauseSummary(string Status, string Kind, IReadOnlyList<ToolCall> PendingToolCalls, DateTimeOffset ExpiresAt, JsonArray Messages);
 
 internal sealed record ErrorResponse(string Error);

@@ -8,7 +8,7 @@ internal sealed class ScriptedToolExecutor(IOptions<AgentHostOptions> options, T
 {
     public async Task<JsonNode> RunAsync(ToolCall call, CancellationToken cancellationToken)
     {
-        if (call.Name != ScriptedAgent.SendEmailTool)
+        if (call.Name != SendEmailFunction.ToolName)
         {
             throw new InvalidOperationException($"No server-side tool named '{call.Name}'.");
         }

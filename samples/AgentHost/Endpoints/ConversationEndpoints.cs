@@ -3,6 +3,7 @@ using AgentHost.Agent;
 using AgentHost.Security;
 using AgentHost.Streaming;
 using ContinuationState;
+using ContinuationState.Extensions.AI;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
@@ -60,8 +61,8 @@ internal static class ConversationEndpoints
     }
 
     /// <summary>The user's newest conversations and their pauses: what the page shows after a reload or on another device.</summary>
-    private static async Task<IResult> ListAsync(HttpContext http, OwnedConversations conversations, IOptions<JsonOptions> json)
-        => Results.Ok(await conversations.ListAsync(http.User.UserId(), ListLimit, json.Value.SerializerOptions, http.RequestAborted));
+    private static async Task<IResult> ListAsync(HttpContext http, OwnedConversations conversations)
+        => Results.Ok(await conversations.ListAsync(http.User.UserId(), ListLimit, http.RequestAborted));
 
     private static async Task<IResult> StreamAsync(
         string id,
@@ -69,7 +70,7 @@ internal static class ConversationEndpoints
         HttpContext http,
         OwnedConversations conversations,
         IContinuationService continuations,
-        ScriptedAgent agent,
+        ChatAgent agent,
         IOptions<AgentHostOptions> options,
         IOptions<JsonOptions> json,
         ILoggerFactory loggers)
@@ -93,12 +94,32 @@ internal static class ConversationEndpoints
             return BadRequest("Every client tool needs a name.");
         }
 
+        if (clientTools.Any(tool => tool.Name == SendEmailFunction.ToolName) || clientTools.DistinctBy(tool => tool.Name, StringComparer.Ordinal).Count() != clientTools.Count)
+        {
+            return BadRequest($"Client tool names must be unique and not {SendEmailFunction.ToolName}.");
+        }
+
+        if (clientTools.Any(tool => tool.Parameters is { ValueKind: not JsonValueKind.Object }))
+        {
+            return BadRequest("A client tool's parameters must be a JSON Schema object.");
+        }
+
         var logger = loggers.CreateLogger(typeof(ConversationEndpoints).FullName!);
         var sse = await SseWriter.StartAsync(http, json.Value.SerializerOptions);
         try
         {
             var turn = await agent.StartAsync(request.Message, clientTools, sse, cancellationToken);
-            await FinishTurnAsync(turn, conversation, userId, null, sse, continuations, options.Value, logger, cancellationToken);
+            if (turn.Pause is { } pause)
+            {
+                // Saved before the client hears of the pause, so a resume sent the moment the event arrives finds it.
+                await continuations.SaveChatPauseAsync(conversation.Id.ToString(), userId, pause, options.Value.PauseTtl, cancellationToken);
+                await WritePauseAsync(turn, conversation, sse, logger, cancellationToken);
+            }
+            else
+            {
+                await continuations.DeleteStateAsync(conversation.Id.ToString(), userId, cancellationToken);
+                await WriteDoneAsync(turn, conversation, sse, logger, cancellationToken);
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -109,8 +130,7 @@ internal static class ConversationEndpoints
         return Results.Empty;
     }
 
-    private static async Task<IResult> GetPendingAsync(
-        string id, HttpContext http, OwnedConversations conversations, IContinuationService continuations, IOptions<JsonOptions> json)
+    private static async Task<IResult> GetPendingAsync(string id, HttpContext http, OwnedConversations conversations, IContinuationService continuations)
     {
         var userId = http.User.UserId();
         var conversation = await conversations.FindAsync(id, userId, http.RequestAborted);
@@ -120,52 +140,23 @@ internal static class ConversationEndpoints
             return NotFound();
         }
 
-        var pending = PendingCalls(state, json.Value.SerializerOptions);
-        return Results.Ok(new PauseResponse(conversation.Id, PauseEvent(pending), pending, state.ExpiresAt));
+        var pending = PendingCalls.FromStored(state.PendingToolCalls);
+        return Results.Ok(new PauseResponse(conversation.Id, PendingCalls.Event(pending), pending, state.ExpiresAt));
     }
 
-    internal static List<ToolCall> PendingCalls(PendingToolState state, JsonSerializerOptions json)
-        => state.PendingToolCalls.Deserialize<List<ToolCall>>(json) ?? [];
-
-    internal static string PauseEvent(IReadOnlyList<ToolCall> pending)
-        => pending.Any(call => call.Execution == ToolCall.ClientExecution) ? AgentEvents.ClientToolRequired : AgentEvents.ToolApprovalRequired;
-
-    /// <summary>
-    /// A paused turn is saved before the client hears of the pause, so a resume sent the moment the event arrives
-    /// finds the state; a re-save over a claimed state also hands the claim back. A completed turn deletes the state,
-    /// fenced by the resume's claim when there is one, so a resume that stalled past the grace period cannot delete a
-    /// pause saved after its claim was reverted.
-    /// </summary>
-    internal static async Task FinishTurnAsync(
-        AgentTurn turn, Conversation conversation, string userId, PendingToolState? claimed, SseWriter sse, IContinuationService continuations, AgentHostOptions options, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>The pause event, once the pause is saved.</summary>
+    internal static async Task WritePauseAsync(AgentTurn turn, Conversation conversation, SseWriter sse, ILogger logger, CancellationToken cancellationToken)
     {
-        var conversationId = conversation.Id.ToString();
-        switch (turn)
-        {
-            case PausedTurn paused:
-                if (claimed?.ResumeId is not null)
-                {
-                    // An idempotent resume that pauses again completes first, so its retries get this outcome.
-                    await continuations.CompleteResumeAsync(claimed, new { outcome = "paused", @event = paused.EventName }, cancellationToken);
-                }
+        var pending = turn.PendingToolCalls;
+        Log.Paused(logger, conversation.Id, turn.PauseEvent!, pending.Count);
+        await sse.WriteAsync(turn.PauseEvent!, new PauseResponse(conversation.Id, turn.PauseEvent!, pending), cancellationToken);
+    }
 
-                await continuations.SaveStateAsync(conversationId, userId, paused.Snapshot, options.PauseTtl, cancellationToken);
-                Log.Paused(logger, conversation.Id, paused.EventName, paused.PendingToolCalls.Count);
-                await sse.WriteAsync(paused.EventName, new PauseResponse(conversation.Id, paused.EventName, paused.PendingToolCalls), cancellationToken);
-                break;
-            case CompletedTurn completed:
-                _ = claimed switch
-                {
-                    null => await continuations.DeleteStateAsync(conversationId, userId, cancellationToken),
-                    { ResumeId: not null } => await continuations.CompleteResumeAsync(claimed, new { outcome = "completed", answer = completed.Answer }, cancellationToken),
-                    _ => await continuations.DeleteStateAsync(claimed, cancellationToken),
-                };
-                Log.Completed(logger, conversation.Id);
-                await sse.WriteAsync(AgentEvents.Done, new { completed.Answer }, cancellationToken);
-                break;
-            default:
-                throw new InvalidOperationException($"Unknown turn {turn.GetType().Name}.");
-        }
+    /// <summary>The answer is complete, once the state is gone.</summary>
+    internal static async Task WriteDoneAsync(AgentTurn turn, Conversation conversation, SseWriter sse, ILogger logger, CancellationToken cancellationToken)
+    {
+        Log.Completed(logger, conversation.Id);
+        await sse.WriteAsync(AgentEvents.Done, new { turn.Answer }, cancellationToken);
     }
 
     /// <summary>The status line is sent already: the failure can only be told in the stream, if the client is still there.</summary>

@@ -52,7 +52,7 @@ internal sealed class OwnedConversations(NpgsqlDataSource dataSource, IOptions<C
     }
 
     /// <summary>The user's newest conversations, each with its saved pause (live, claimed or expired) when it has one.</summary>
-    public async Task<List<ConversationSummary>> ListAsync(string userId, int limit, JsonSerializerOptions json, CancellationToken cancellationToken)
+    public async Task<List<ConversationSummary>> ListAsync(string userId, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(_listSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = userId });
@@ -64,9 +64,9 @@ internal sealed class OwnedConversations(NpgsqlDataSource dataSource, IOptions<C
             PauseSummary? pause = null;
             if (!await reader.IsDBNullAsync(3, cancellationToken))
             {
-                var pending = reader.GetFieldValue<JsonElement>(5).Deserialize<List<ToolCall>>(json) ?? [];
+                var pending = PendingCalls.FromStored(reader.GetFieldValue<JsonElement>(5));
                 pause = new PauseSummary(
-                    reader.GetString(3), ConversationEndpoints.PauseEvent(pending), pending, reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<JsonElement>(6));
+                    reader.GetString(3), PendingCalls.Event(pending), pending, reader.GetFieldValue<DateTimeOffset>(4), PauseTranscript.From(reader.GetFieldValue<JsonElement>(6)));
             }
 
             var name = await reader.IsDBNullAsync(1, cancellationToken) ? null : reader.GetString(1);

@@ -2,15 +2,17 @@ using AgentHost.Agent;
 using AgentHost.Security;
 using AgentHost.Streaming;
 using ContinuationState;
+using ContinuationState.Extensions.AI;
 using Microsoft.Extensions.Options;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace AgentHost.Endpoints;
 
 /// <summary>
-/// <c>POST /conversations/{id}/resume</c>: claim the pause, run or skip its tool calls, stream the rest of the answer,
-/// and delete the state (or save the next pause). Of two resumes at once, one streams and the other gets 409 with
-/// the library's constant message. A resume that fails releases its claim, so the user can try again. With an
+/// <c>POST /conversations/{id}/resume</c>: claim the pause (ContinuationState.Extensions.AI, typed), bind the user's
+/// actions to the stored calls, stream the rest of the answer, and finish: the pause deleted with a receipt, or replaced
+/// by the next one in the same statement. Of two resumes at once, one streams and the other gets 409 with the library's
+/// constant message. A resume that fails releases its claim, so the user can try again. With an
 /// <c>Idempotency-Key</c> header, a retried resume returns the first one's outcome (202 while it still runs).
 /// </summary>
 internal static class ResumeEndpoint
@@ -24,7 +26,7 @@ internal static class ResumeEndpoint
         HttpContext http,
         OwnedConversations conversations,
         IContinuationService continuations,
-        ScriptedAgent agent,
+        ChatAgent agent,
         IOptions<AgentHostOptions> options,
         IOptions<JsonOptions> json,
         ILoggerFactory loggers)
@@ -43,68 +45,77 @@ internal static class ResumeEndpoint
         }
 
         var logger = loggers.CreateLogger(typeof(ResumeEndpoint).FullName!);
-        var conversationId = conversation.Id.ToString();
-        PendingToolState? state;
-        if (http.Request.Headers.TryGetValue(IdempotencyKeyHeader, out var keys) && !string.IsNullOrEmpty(keys.ToString()))
+        // Without a header the resume still claims under a key of its own (used once): the same exactly-once claim and
+        // fenced finish, and a concurrent resume is "another resume" (409) whatever key it has.
+        var key = http.Request.Headers.TryGetValue(IdempotencyKeyHeader, out var keys) && !string.IsNullOrEmpty(keys.ToString())
+            ? keys.ToString()
+            : $"resume-{Guid.NewGuid():N}";
+        ChatResumeClaim claim;
+        try
         {
-            // A retry with the same key gets the first resume's outcome (or 202 while it runs), never a second run.
-            var claim = await continuations.ClaimForResumeAsync(conversationId, userId, keys.ToString(), cancellationToken);
-            switch (claim.Status)
-            {
-                case ResumeClaimStatus.InProgress:
-                    return Results.Json(new { status = "in_progress", claimed_at = claim.ClaimedAt }, statusCode: StatusCodes.Status202Accepted);
-                case ResumeClaimStatus.Completed:
-                    return Results.Json(new { status = "completed", completed_at = claim.Receipt!.CompletedAt, outcome = claim.Receipt.Outcome });
-                case ResumeClaimStatus.InProgressByAnotherResume:
-                    Log.ResumeConflict(logger, conversation.Id);
-                    return Results.Conflict(new ErrorResponse(claim.Message!));
-                case ResumeClaimStatus.NotFound:
-                    return ConversationEndpoints.NotFound();
-            }
-
-            state = claim.State!;
+            claim = await continuations.ClaimChatPauseAsync(conversation.Id.ToString(), userId, key, cancellationToken);
         }
-        else
+        catch (InvalidDataException)
         {
-            try
-            {
-                state = await continuations.ClaimStateAsync(conversationId, userId, cancellationToken);
-            }
-            catch (ResumeInProgressException e)
-            {
+            // Saved by a host that does not speak Microsoft.Extensions.AI; the package handed the claim back.
+            return Results.UnprocessableEntity(new ErrorResponse("This pause was saved by another kind of agent host and cannot be resumed here."));
+        }
+
+        switch (claim.Status)
+        {
+            case ResumeClaimStatus.InProgress:
+                return Results.Json(new { status = "in_progress", claimed_at = claim.Claim.ClaimedAt }, statusCode: StatusCodes.Status202Accepted);
+            case ResumeClaimStatus.Completed:
+                return Results.Json(new { status = "completed", completed_at = claim.Claim.Receipt!.CompletedAt, outcome = claim.Claim.Receipt.Outcome });
+            case ResumeClaimStatus.InProgressByAnotherResume:
                 Log.ResumeConflict(logger, conversation.Id);
-                return Results.Conflict(new ErrorResponse(e.Message));
-            }
+                return Results.Conflict(new ErrorResponse(claim.Claim.Message!));
+            case ResumeClaimStatus.NotFound:
+                return ConversationEndpoints.NotFound();
         }
 
-        if (state is null)
-        {
-            return ConversationEndpoints.NotFound();
-        }
-
-        // This request holds the claim now: every way out saves the next pause, deletes the state, or releases it.
+        var claimed = claim.Pause!;
+        // This request holds the claim now: every way out replaces the pause, deletes it, or releases the claim.
         SseWriter? sse = null;
         try
         {
-            var pending = ConversationEndpoints.PendingCalls(state, json.Value.SerializerOptions);
-            if (ScriptedAgent.Validate(pending, actions) is { } problem)
+            var pending = PendingCalls.From(claimed.ApprovalRequests, claimed.ClientToolCalls);
+            if (PendingCalls.Validate(pending, actions) is { } problem)
             {
-                var released = await continuations.ReleaseClaimAsync(state, options.Value.PauseTtl, CancellationToken.None);
+                var released = await continuations.ReleaseChatPauseAsync(claimed, options.Value.PauseTtl, CancellationToken.None);
                 Log.ActionsRejected(logger, conversation.Id, released);
                 return ConversationEndpoints.BadRequest(problem);
             }
 
             Log.Resuming(logger, conversation.Id, actions.Count);
             sse = await SseWriter.StartAsync(http, json.Value.SerializerOptions);
-            var turn = await agent.ResumeAsync(state, pending, actions, sse, cancellationToken);
-            await ConversationEndpoints.FinishTurnAsync(turn, conversation, userId, state, sse, continuations, options.Value, logger, cancellationToken);
+            var turn = await agent.ResumeAsync(claimed, actions, sse, cancellationToken);
+            // The receipt a retry with the same key gets: the answer, or which pause came next.
+            object outcome = turn.Pause is null ? new { outcome = "completed", answer = turn.Answer } : new { outcome = "paused", @event = turn.PauseEvent };
+            var finished = await continuations.FinishChatResumeAsync(claimed, turn.Messages, turn.Response, turn.Options, outcome, options.Value.PauseTtl, cancellationToken);
+            switch (finished)
+            {
+                case ChatResumeOutcome.PausedAgain:
+                    await ConversationEndpoints.WritePauseAsync(turn, conversation, sse, logger, cancellationToken);
+                    break;
+                case ChatResumeOutcome.Completed:
+                    await ConversationEndpoints.WriteDoneAsync(turn, conversation, sse, logger, cancellationToken);
+                    break;
+                default:
+                    // The claim was reverted as stale (this resume stalled past the grace period) and someone else owns
+                    // the pause now: nothing of this run was saved, and the client must not think it was.
+                    Log.ResumeFencedOut(logger, conversation.Id);
+                    await ConversationEndpoints.TryWriteErrorAsync(sse, "This resume took too long and was superseded; reload to see the conversation.", cancellationToken);
+                    break;
+            }
+
             return Results.Empty;
         }
         catch (Exception e)
         {
             // Not with the request's token: a client that hung up must not leave the pause claimed until the stale-claim
             // revert. Fenced: after a save or delete this claim is no longer current, and the release is a no-op.
-            var released = await continuations.ReleaseClaimAsync(state, options.Value.PauseTtl, CancellationToken.None);
+            var released = await continuations.ReleaseChatPauseAsync(claimed, options.Value.PauseTtl, CancellationToken.None);
             Log.ResumeFailed(logger, conversation.Id, released, e);
             if (sse is null)
             {

@@ -30,7 +30,7 @@ public sealed class StreamAndResumeTests(DatabaseFixture db) : IClassFixture<Dat
         var id = Guid.Parse(conversation);
         Assert.Equal("pending", await TestData.ScalarAsync<string>(db.DataSource, "SELECT status FROM pending_tool_state WHERE conversation_id = $1 AND user_id = 'user-a'", id));
         Assert.Equal("send_email", await TestData.ScalarAsync<string>(db.DataSource, "SELECT pending_tool_calls -> 0 ->> 'name' FROM pending_tool_state WHERE conversation_id = $1", id));
-        Assert.Equal("Send the Q3 summary.", await TestData.ScalarAsync<string>(db.DataSource, "SELECT messages -> 0 ->> 'content' FROM pending_tool_state WHERE conversation_id = $1", id));
+        Assert.Equal("Send the Q3 summary.", await TestData.ScalarAsync<string>(db.DataSource, "SELECT messages -> 0 -> 'contents' -> 0 ->> 'text' FROM pending_tool_state WHERE conversation_id = $1", id));
         Assert.True(await TestData.ScalarAsync<bool>(db.DataSource, "SELECT client_tools IS NULL FROM pending_tool_state WHERE conversation_id = $1", id));
     }
 
@@ -78,7 +78,7 @@ public sealed class StreamAndResumeTests(DatabaseFixture db) : IClassFixture<Dat
         using var client = host.CreateAgentClient();
         var conversation = await client.CreateConversationAsync("user-a");
         await client.StreamAsync(conversation, "user-a", clientTools: [new { name = "get_timezone", description = "The user's time zone." }]);
-        Assert.Equal("get_timezone", await TestData.ScalarAsync<string>(db.DataSource, "SELECT client_tools -> 0 ->> 'name' FROM pending_tool_state WHERE conversation_id = $1", Guid.Parse(conversation)));
+        Assert.Equal("get_timezone", await TestData.ScalarAsync<string>(db.DataSource, "SELECT client_tools -> 0 -> 'function' ->> 'name' FROM pending_tool_state WHERE conversation_id = $1", Guid.Parse(conversation)));
 
         var approved = await client.ResumeAsync(conversation, "user-a", AgentClient.Approve);
 
@@ -90,7 +90,7 @@ public sealed class StreamAndResumeTests(DatabaseFixture db) : IClassFixture<Dat
         Assert.Equal("pending", await TestData.ScalarAsync<string>(db.DataSource, "SELECT status FROM pending_tool_state WHERE conversation_id = $1", id));
         Assert.True(await TestData.ScalarAsync<bool>(db.DataSource, "SELECT resumed_at IS NULL FROM pending_tool_state WHERE conversation_id = $1", id));
         Assert.Equal("call_2", await TestData.ScalarAsync<string>(db.DataSource, "SELECT pending_tool_calls -> 0 ->> 'call_id' FROM pending_tool_state WHERE conversation_id = $1", id));
-        Assert.Equal("get_timezone", await TestData.ScalarAsync<string>(db.DataSource, "SELECT client_tools -> 0 ->> 'name' FROM pending_tool_state WHERE conversation_id = $1", id));
+        Assert.Equal("get_timezone", await TestData.ScalarAsync<string>(db.DataSource, "SELECT client_tools -> 0 -> 'function' ->> 'name' FROM pending_tool_state WHERE conversation_id = $1", id));
 
         var finished = await client.ResumeAsync(conversation, "user-a", [new { call_id = "call_2", result = new { timezone = "Europe/Lisbon" } }]);
 

@@ -42,6 +42,25 @@ public static class ChatContinuationExtensions
     }
 
     /// <summary>
+    /// Claims the conversation's pause without a resume id (<see cref="IContinuationService.ClaimStateAsync"/>, DocsGPT's
+    /// behaviour): exactly one of concurrent claims wins; a retry is not recognised, so prefer the overload with a
+    /// resume id for requests a client may repeat.
+    /// </summary>
+    /// <param name="service">The continuation service.</param>
+    /// <param name="conversationId">A canonical UUID or a legacy MongoDB ObjectId.</param>
+    /// <param name="userId">The owner.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The claimed pause, or null when there is nothing to claim.</returns>
+    /// <exception cref="ResumeInProgressException">Another resume holds the claim.</exception>
+    /// <exception cref="InvalidDataException">The claimed state was not saved as a Microsoft.Extensions.AI pause; the claim is handed back.</exception>
+    public static async Task<ClaimedChatPause?> ClaimChatPauseAsync(this IContinuationService service, string conversationId, string userId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var state = await service.ClaimStateAsync(conversationId, userId, cancellationToken).ConfigureAwait(false);
+        return state is null ? null : await TypedClaim.ReadAsync(service, state, static s => new ClaimedChatPause(s)).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Ends a resume: when <paramref name="response"/> stopped for the user again, the new pause replaces the claimed one
     /// in one fenced statement (<see cref="IContinuationService.CompleteAndPauseAgainAsync"/>); otherwise the pause is
     /// deleted and the receipt written (<see cref="IContinuationService.CompleteResumeAsync"/>).
@@ -74,7 +93,7 @@ public static class ChatContinuationExtensions
                 : ChatResumeOutcome.FencedOut;
         }
 
-        return await service.CompleteResumeAsync(claimed.State, outcome, cancellationToken).ConfigureAwait(false)
+        return await TypedClaim.CompleteAsync(service, claimed.State, outcome, cancellationToken).ConfigureAwait(false)
             ? ChatResumeOutcome.Completed
             : ChatResumeOutcome.FencedOut;
     }

@@ -1,6 +1,6 @@
 namespace ContinuationState.Extensions.AI;
 
-/// <summary>The answer to <see cref="ChatContinuationExtensions.ClaimChatPauseAsync"/>: a <see cref="ResumeClaim"/>, typed.</summary>
+/// <summary>The answer to <see cref="ChatContinuationExtensions.ClaimChatPauseAsync(IContinuationService, string, string, string, CancellationToken)"/>: a <see cref="ResumeClaim"/>, typed.</summary>
 public sealed class ChatResumeClaim
 {
     internal ChatResumeClaim(ResumeClaim claim)

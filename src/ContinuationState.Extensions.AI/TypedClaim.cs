@@ -17,4 +17,24 @@ internal static class TypedClaim
             throw;
         }
     }
+
+    /// <summary>Reads a state a keyless claim returned, handing it back if it is not a pause of this package.</summary>
+    public static async Task<T> ReadAsync<T>(IContinuationService service, PendingToolState state, Func<PendingToolState, T> read)
+    {
+        try
+        {
+            return read(state);
+        }
+        catch (InvalidDataException)
+        {
+            await service.ReleaseClaimAsync(state, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Completes a claim: with its receipt when it was taken under a resume id, else by a fenced delete.</summary>
+    public static Task<bool> CompleteAsync(IContinuationService service, PendingToolState claimed, object? outcome, CancellationToken cancellationToken)
+        => claimed.ResumeId is null
+            ? service.DeleteStateAsync(claimed, cancellationToken)
+            : service.CompleteResumeAsync(claimed, outcome, cancellationToken);
 }

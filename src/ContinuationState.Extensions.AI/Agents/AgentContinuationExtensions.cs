@@ -73,7 +73,7 @@ public static class AgentContinuationExtensions
                 : ChatResumeOutcome.FencedOut;
         }
 
-        return await service.CompleteResumeAsync(claimed.State, outcome, cancellationToken).ConfigureAwait(false)
+        return await TypedClaim.CompleteAsync(service, claimed.State, outcome, cancellationToken).ConfigureAwait(false)
             ? ChatResumeOutcome.Completed
             : ChatResumeOutcome.FencedOut;
     }

@@ -138,12 +138,33 @@ public sealed class ChatPauseTests(DatabaseFixture db) : IClassFixture<DatabaseF
     }
 
     [Fact]
+    public async Task KeylessClaim_AsDocsGPTClaims_ResumesAndFinishesWithAFencedDelete()
+    {
+        var agent = new TravelAgent();
+        var conversation = await PausedAsync(agent, "book a flight");
+        var service = db.CreateService();
+
+        var claimed = await service.ClaimChatPauseAsync(conversation, User);
+        await Assert.ThrowsAsync<ResumeInProgressException>(() => service.ClaimChatPauseAsync(conversation, User));
+        var resumeMessages = claimed!.CreateResumeMessages([new ToolApprovalDecision(claimed.ApprovalRequests[0].RequestId, true)]);
+        var answer = await agent.Client.GetResponseAsync(resumeMessages, agent.Options());
+
+        Assert.Null(claimed.State.ResumeId);
+        Assert.Equal(ChatResumeOutcome.Completed, await service.FinishChatResumeAsync(claimed, resumeMessages, answer));
+        Assert.Equal(ChatResumeOutcome.FencedOut, await service.FinishChatResumeAsync(claimed, resumeMessages, answer));
+        Assert.Null(await service.ClaimChatPauseAsync(conversation, User));
+        Assert.Equal(1, agent.Bookings);
+    }
+
+    [Fact]
     public async Task AStateSavedByAnotherHost_IsRefusedTyped_AndItsClaimHandedBack()
     {
         var conversation = await NewConversationAsync();
         await db.CreateService().SaveStateAsync(conversation, User, TestData.Snapshot() with { Messages = new[] { new { role = 42 } } });
 
         await Assert.ThrowsAsync<InvalidDataException>(() => db.CreateService().ClaimChatPauseAsync(conversation, User, "resume-1"));
+        Assert.NotNull(await db.CreateService().LoadStateAsync(conversation, User));
+        await Assert.ThrowsAsync<InvalidDataException>(() => db.CreateService().ClaimChatPauseAsync(conversation, User));
 
         Assert.NotNull(await db.CreateService().LoadStateAsync(conversation, User));
     }

@@ -9,8 +9,9 @@ namespace ContinuationState.Benchmarks;
 /// <summary>
 /// The server-side floor: <c>pgbench -M prepared</c>, one client, running the library's own load or save statement
 /// (read from the library, parameters as pgbench variables) against the same server in the same run. Nothing a .NET
-/// client does can beat it, so the library's ratio to it says how much of the server's limit it reaches. Rounds of a
-/// fixed length alternate with rounds of the library and of raw prepared Npgsql calling back to back for as long.
+/// client does can beat it, so the library's ratio to it says how much of the server's limit it reaches. Short rounds
+/// (a fixed number of calls, about a quarter of a second) rotate between pgbench and each contender calling back to
+/// back, so a burst of other work on a shared machine falls on one round, not on one side.
 /// </summary>
 internal sealed partial class PgbenchFloor
 {
@@ -54,81 +55,73 @@ internal sealed partial class PgbenchFloor
     public string Version => Run(["--version"]).Trim();
 
     /// <summary>
-    /// Measures <paramref name="op"/> (load_hit or save_existing) for pgbench, the library and raw prepared Npgsql, in
-    /// rounds of <paramref name="seconds"/> that rotate which goes first. Returns a row for the library and one for raw
-    /// prepared Npgsql, each against pgbench.
+    /// Measures <paramref name="op"/> (load_hit or save_existing) for pgbench and each contender, in rounds of about
+    /// <paramref name="roundSeconds"/> that rotate which goes first. Returns one row per contender, against pgbench.
     /// </summary>
-    public async Task<(Row Library, Row RawPrepared)> MeasureAsync(
-        Operation op, LibrarySql sql, Payload payload, BenchContext context, Side library, Side rawPrepared, int rounds, int seconds, double? libraryTarget)
+    public async Task<IReadOnlyList<Row>> MeasureAsync(
+        Operation op, LibrarySql sql, Payload payload, BenchContext context, IReadOnlyList<(string Label, Side Side, double? Target)> contenders, int rounds, double roundSeconds)
     {
         // pgbench's own row: a conversation of its own, saved once by the set-up client (for a load: the row it reads).
         var conversation = await context.Database.CreateConversationAsync("pgbench");
         var key = new StateKey(conversation.ToString(), conversation, "pgbench");
         await context.Putter.SaveAsync(key);
-        await op.Prepare(context, library, op.KeyOf(library));
-        await op.Prepare(context, rawPrepared, op.KeyOf(rawPrepared));
+        foreach (var contender in contenders)
+        {
+            await op.Prepare(context, contender.Side, op.KeyOf(contender.Side));
+        }
+
         var script = Script(op == Operation.LoadHit ? sql.Load : sql.Save);
         var variables = Variables(key, payload);
-
-        var pgbenchRates = new List<double>();
-        var libraryRates = new List<double>();
-        var rawRates = new List<double>();
-        var libraryRatios = new List<double>();
-        var rawRatios = new List<double>();
+        // Calls per round: from a first, untimed pgbench run (which also warms the server's plan for its backend).
+        var calls = (int)Math.Clamp(Tps(script, variables, 200) * roundSeconds, 100, 50_000);
+        var steps = new List<(string Name, Func<Task<double>> Measure)> { ("pgbench", () => Task.FromResult(Tps(script, variables, calls))) };
+        steps.AddRange(contenders.Select(c => (c.Label, (Func<Task<double>>)(() => LoopAsync(op, c.Side, calls)))));
+        var rates = steps.ToDictionary(s => s.Name, _ => new List<double>(), StringComparer.Ordinal);
+        var ratios = contenders.ToDictionary(c => c.Label, _ => new List<double>(), StringComparer.Ordinal);
         try
         {
             for (var round = 0; round < rounds; round++)
             {
-                var steps = new (string Name, Func<Task<double>> Measure)[]
+                var measured = new Dictionary<string, double>(StringComparer.Ordinal);
+                for (var i = 0; i < steps.Count; i++)
                 {
-                    ("pgbench", () => Task.FromResult(Tps(script, variables, seconds))),
-                    ("library", () => LoopAsync(op, library, seconds)),
-                    ("raw prepared", () => LoopAsync(op, rawPrepared, seconds)),
-                };
-                var rates = new Dictionary<string, double>(StringComparer.Ordinal);
-                for (var i = 0; i < steps.Length; i++)
-                {
-                    var (name, measure) = steps[(i + round) % steps.Length];
+                    var (name, measure) = steps[(i + round) % steps.Count];
                     GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-                    rates[name] = await measure();
+                    measured[name] = await measure();
+                    rates[name].Add(measured[name]);
                 }
 
-                pgbenchRates.Add(rates["pgbench"]);
-                libraryRates.Add(rates["library"]);
-                rawRates.Add(rates["raw prepared"]);
-                libraryRatios.Add(rates["library"] / rates["pgbench"]);
-                rawRatios.Add(rates["raw prepared"] / rates["pgbench"]);
+                foreach (var contender in contenders)
+                {
+                    ratios[contender.Label].Add(measured[contender.Label] / measured["pgbench"]);
+                }
             }
         }
         finally
         {
             await context.Database.ClearAsync(conversation);
-            await context.Database.ClearAsync(library.Conversation);
-            await context.Database.ClearAsync(rawPrepared.Conversation);
+            foreach (var contender in contenders)
+            {
+                await context.Database.ClearAsync(contender.Side.Conversation);
+            }
         }
 
-        var floor = Side(pgbenchRates);
-        return (
-            new Row(op.Name, "uuid", "json_element", 1, payload.NominalBytes, payload.ActualBytes, 1,
-                new CellResult(Side(libraryRates), floor, Measurement.Median([.. libraryRatios]), libraryRatios), "library", "pgbench -M prepared", "pgbench", libraryTarget),
-            new Row(op.Name, "uuid", "json_element", 1, payload.NominalBytes, payload.ActualBytes, 1,
-                new CellResult(Side(rawRates), floor, Measurement.Median([.. rawRatios]), rawRatios), "raw prepared", "pgbench -M prepared", "pgbench", 0));
+        var floor = Side(rates["pgbench"]);
+        return [.. contenders.Select(c => new Row(op.Name, "uuid", "json_element", 1, payload.NominalBytes, payload.ActualBytes, 1,
+            new CellResult(Side(rates[c.Label]), floor, Measurement.Median([.. ratios[c.Label]]), ratios[c.Label]), c.Label, "pgbench -M prepared", "pgbench", c.Target))];
     }
 
     private static SideResult Side(List<double> rates)
         => new(rates.Count, Measurement.Median([.. rates]), double.NaN, double.NaN, double.NaN, double.NaN, 0, null);
 
-    /// <summary>Calls back to back on one key for <paramref name="seconds"/>; calls per second.</summary>
-    private static async Task<double> LoopAsync(Operation op, Side side, int seconds)
+    /// <summary><paramref name="calls"/> calls back to back on one key; calls per second.</summary>
+    private static async Task<double> LoopAsync(Operation op, Side side, int calls)
     {
         var key = op.KeyOf(side);
-        var calls = 0;
         var started = Stopwatch.GetTimestamp();
-        var deadline = started + (seconds * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < deadline)
+        for (var i = 0; i < calls; i++)
         {
             await op.Run(side.Client, key);
-            calls++;
         }
 
         return calls / Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -157,9 +150,9 @@ internal sealed partial class PgbenchFloor
         ["agent_config"] = Encoding.UTF8.GetString(payload.Bytes.AgentConfig),
     };
 
-    private double Tps(string script, Dictionary<string, string> variables, int seconds)
+    private double Tps(string script, Dictionary<string, string> variables, int transactions)
     {
-        var arguments = new List<string> { "-n", "-M", "prepared", "-c", "1", "-j", "1", "-T", seconds.ToString(CultureInfo.InvariantCulture), "-f", script };
+        var arguments = new List<string> { "-n", "-M", "prepared", "-c", "1", "-j", "1", "-t", transactions.ToString(CultureInfo.InvariantCulture), "-f", script };
         foreach (var (name, value) in variables)
         {
             arguments.Add("-D");

@@ -61,6 +61,10 @@ try
     var rawPrepared = new RawClient("raw prepared", preparedSource, sql, RawVariant.Prepared);
     var rawPreparedConversation = await database.CreateConversationAsync(User);
     var rawPreparedSide = new Side(rawPrepared, rawPreparedConversation, rawPreparedConversation.ToString());
+    // As pgbench runs: one connection held open across calls, no pool in between.
+    var rawHeld = new RawClient("raw prepared, one open connection", preparedSource, sql, RawVariant.Prepared | RawVariant.HeldConnection);
+    var rawHeldConversation = await database.CreateConversationAsync(User);
+    var rawHeldSide = new Side(rawHeld, rawHeldConversation, rawHeldConversation.ToString());
     var putter = new RawClient("set-up", dataSource, sql);
     var rawSide = new Side(raw, rawConversation, rawConversation.ToString());
     var variants = new (string IdKind, string PayloadKind, Side Library, Side Raw, int Trips)[]
@@ -75,7 +79,7 @@ try
             new Side(new RawClient("raw (resolve, then statement)", dataSource, sql, RawVariant.ResolveLegacy), rawColdConversation, RawColdLegacyId),
             2),
     };
-    var clients = variants.SelectMany(v => new[] { v.Library.Client, v.Raw.Client }).Append(putter).Append(rawPrepared).Distinct().ToList();
+    var clients = variants.SelectMany(v => new[] { v.Library.Client, v.Raw.Client }).Append(putter).Append(rawPrepared).Append(rawHeld).Distinct().ToList();
     var context = new BenchContext(database, putter);
     var measurement = new Measurement(context, settings);
 
@@ -183,11 +187,11 @@ try
                 foreach (var (op, target) in new[] { (Operation.LoadHit, (double?)0.75), (Operation.SaveExisting, (double?)0) }
                     .Where(x => onlyOps is null || onlyOps.Contains(x.Item1.Name)))
                 {
-                    var (ours, theirs) = await floor.MeasureAsync(op, sql, payload, context, library, rawPreparedSide, quick ? 6 : 10, quick ? 1 : 2, target);
-                    limitRows.Add(ours);
-                    limitRows.Add(theirs);
+                    (string, Side, double?)[] contenders = [("library", library, target), ("raw prepared", rawPreparedSide, 0), ("raw prepared, one open connection", rawHeldSide, 0)];
+                    var floorRows = await floor.MeasureAsync(op, sql, payload, context, contenders, quick ? 12 : 24, 0.25);
+                    limitRows.AddRange(floorRows);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  {op.Name,-28} {"1 KB",6}  pgbench {ours.Cell.Raw.OpsPerSec,9:0.0}/s  library {ours.Cell.Library.OpsPerSec,9:0.0}/s ({ours.Ratio:0.00})  raw prepared {theirs.Cell.Library.OpsPerSec,9:0.0}/s ({theirs.Ratio:0.00})"));
+                        $"  {op.Name,-28} {"1 KB",6}  pgbench {floorRows[0].Cell.Raw.OpsPerSec,9:0.0}/s  {string.Join("  ", floorRows.Select(r => $"{r.LibraryLabel} {r.Cell.Library.OpsPerSec:0.0}/s ({r.Ratio:0.00})"))}"));
                 }
             }
         }

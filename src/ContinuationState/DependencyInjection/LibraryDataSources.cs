@@ -40,7 +40,7 @@ internal sealed class LibraryDataSources : IAsyncDisposable, IDisposable
         _logger = logger ?? NullLogger.Instance;
         _shared = new(() => NpgsqlDataSource.Create(ConnectionString));
         _statements = new(BuildStatements);
-        _unprepared = new(() => Build(prepare: false, check: false));
+        _unprepared = new(() => Build(prepare: false, check: false).Source);
     }
 
     /// <summary>The data source registered for everyone: the connection string as written.</summary>
@@ -117,16 +117,17 @@ internal sealed class LibraryDataSources : IAsyncDisposable, IDisposable
 
     private NpgsqlDataSource BuildStatements()
     {
-        _statementsPrepared = _pooler != ConnectionPooler.Transaction;
-        return _pooler switch
+        var (source, prepares) = _pooler switch
         {
             ConnectionPooler.Transaction => Build(prepare: false, check: false),
             ConnectionPooler.None or ConnectionPooler.TransactionWithPreparedStatements => Build(prepare: true, check: false),
             _ => Build(prepare: true, check: true),
         };
+        _statementsPrepared = prepares;
+        return source;
     }
 
-    private NpgsqlDataSource Build(bool prepare, bool check)
+    private (NpgsqlDataSource Source, bool Prepares) Build(bool prepare, bool check)
     {
         var builder = new NpgsqlDataSourceBuilder(ConnectionString);
         var settings = builder.ConnectionStringBuilder;
@@ -139,8 +140,14 @@ internal sealed class LibraryDataSources : IAsyncDisposable, IDisposable
         // A connection string that names Max Auto Prepare has decided for itself, pooler or not: no check either.
         if (named.Contains(MaxAutoPrepareKey))
         {
-            _statementsPrepared = settings.MaxAutoPrepare > 0;
-            return builder.Build();
+            return (builder.Build(), settings.MaxAutoPrepare > 0);
+        }
+
+        // Without pooling every open is a new server session: a statement would never run twice on one, and the
+        // check would cost a round trip per operation.
+        if (!settings.Pooling)
+        {
+            return (builder.Build(), false);
         }
 
         if (prepare)
@@ -160,7 +167,7 @@ internal sealed class LibraryDataSources : IAsyncDisposable, IDisposable
             }
         }
 
-        return builder.Build();
+        return (builder.Build(), prepare);
     }
 
     private const string BackendPidSql = "SELECT pg_backend_pid()";

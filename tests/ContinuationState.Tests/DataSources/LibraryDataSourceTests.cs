@@ -59,6 +59,31 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
     }
 
     [Fact]
+    public async Task WithoutPooling_NothingIsPreparedOrChecked()
+    {
+        await using var provider = Provider(o => o.ConnectionString = db.DirectConnectionString + ";Pooling=false");
+        var own = provider.GetRequiredService<LibraryDataSources>();
+        using var commands = new CommandCounter(db.DatabaseName);
+
+        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+
+        Assert.False(own.Prepares);
+        Assert.DoesNotContain(commands.Commands, sql => sql.Contains("pg_backend_pid", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task UnderDetect_EachNewPhysicalConnectionIsCheckedOnce()
+    {
+        await using var provider = Provider(o => o.ConnectionString = db.DirectConnectionString);
+        using var commands = new CommandCounter(db.DatabaseName);
+
+        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+
+        // One pooled connection served every call in a row: checked when it was opened, never again.
+        Assert.Single(commands.Commands, sql => sql.Contains("pg_backend_pid", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ConnectionPoolerTransaction_NeverPrepares()
     {
         await using var provider = Provider(o =>

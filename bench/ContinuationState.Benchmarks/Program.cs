@@ -168,9 +168,7 @@ try
 
         if (size == 1 << 10)
         {
-            // Against the limit, one caller: raw Npgsql with every statement prepared, then pgbench. Before the
-            // concurrent cells: those leave dozens of idle connections in the library's pool, which hands them out in
-            // turn (each to a backend gone cold), while raw prepared Npgsql's pool holds one.
+            // Against the limit, one caller: raw Npgsql with every statement prepared, then pgbench.
             Console.WriteLine("1 KB against raw prepared Npgsql and pgbench -M prepared:");
             var library = variants[0].Library;
             foreach (var op in new[] { Operation.SaveNew, Operation.SaveExisting, Operation.LoadHit, Operation.LoadMiss, Operation.Claim, Operation.Release, Operation.Delete }
@@ -196,6 +194,23 @@ try
             }
         }
 
+        if (experiments)
+        {
+            experimentRows.AddRange(await Experiments.RunAsync(size, payload, dataSource, connectionString, sql, context, settings, variants[0].Library, rawSide, Schema));
+        }
+
+        await database.VacuumAsync();
+    }
+
+    // The concurrent cells last: they leave dozens of idle connections in each pool, which Npgsql hands out in turn,
+    // so a sequential cell after them would run mostly on connections that have not yet prepared its statement (a
+    // cost each connection pays once, which a cell of a dozen large-payload calls would measure instead of the call).
+    foreach (var size in sizes.Where(size => ConcurrencyFor(size).Length > 0))
+    {
+        var payload = Payload.Create(size);
+        clients.ForEach(c => c.Use(payload));
+        measurement.BeforeBlock = size >= 1 << 20 ? database.SettleAsync : null;
+        Console.WriteLine($"{Payload.Label(size)}, concurrent callers:");
         foreach (var callers in ConcurrencyFor(size))
         {
             foreach (var op in Operation.Concurrent.Where(op => onlyOps is null || onlyOps.Contains(op.Name)))
@@ -210,13 +225,11 @@ try
             }
         }
 
-        if (experiments)
-        {
-            experimentRows.AddRange(await Experiments.RunAsync(size, payload, dataSource, connectionString, sql, context, settings, variants[0].Library, rawSide, Schema));
-        }
-
         await database.VacuumAsync();
     }
+
+    // Listed by size, then callers, as before the concurrent cells moved to the end.
+    rows = [.. rows.OrderBy(r => r.PayloadBytes).ThenBy(r => r.Concurrency)];
 
     Directory.CreateDirectory(outDir);
     var summaryPath = Path.Combine(outDir, "summary.json");

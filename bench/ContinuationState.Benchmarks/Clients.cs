@@ -83,7 +83,7 @@ internal enum RawVariant
     /// <summary>Parses every jsonb column read into a <see cref="JsonDocument"/>, as the library hands out JsonElements.</summary>
     ParseJson = 4,
 
-    /// <summary>Resolves the legacy id with its own SELECT before every statement, as the library does with its cache off.</summary>
+    /// <summary>Resolves the legacy id with its own SELECT before every statement, as a host without in-statement resolution would.</summary>
     ResolveLegacy = 8,
 
     /// <summary>Runs the statements through Dapper with <see cref="DynamicParameters"/>, as the library does.</summary>

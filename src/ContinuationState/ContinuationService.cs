@@ -11,10 +11,11 @@ using Npgsql;
 namespace ContinuationState;
 
 /// <summary>
-/// The facade hosts call: resolves the conversation id through <see cref="ConversationsRepository"/> (remembering
-/// legacy ids it has seen), then runs one statement of <see cref="PendingToolStateRepository"/> on a connection
-/// from the data source. A UUID, or a legacy id seen before, costs one round trip per operation. Each operation
-/// is traced and counted (see <see cref="ContinuationStateInstrumentation"/>).
+/// The facade hosts call: runs one statement of <see cref="PendingToolStateRepository"/> on a connection from the data
+/// source, one round trip per operation. A UUID is bound as is; a legacy id (24 hex digits) is resolved through
+/// <c>conversations.legacy_mongo_id</c> inside that same statement, so it always names the conversation that holds it
+/// now. An id that is neither costs no round trip. Each operation is traced and counted (see
+/// <see cref="ContinuationStateInstrumentation"/>).
 /// </summary>
 public sealed class ContinuationService : IContinuationService
 {
@@ -22,7 +23,6 @@ public sealed class ContinuationService : IContinuationService
     private readonly LibraryDataSources? _own; // set when the library built the data source: statements run on its tuned one
     private readonly ContinuationStateOptions _options;
     private readonly ILogger _logger;
-    private readonly LegacyIdCache _legacyIds;
 
     /// <summary>Creates the service.</summary>
     /// <param name="dataSource">Where connections come from.</param>
@@ -36,7 +36,6 @@ public sealed class ContinuationService : IContinuationService
         _options = options.Value;
         _ = QualifiedNames.For(_options.Schema);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _legacyIds = new LegacyIdCache(_options.LegacyIdCacheSize);
     }
 
     internal ContinuationService(LibraryDataSources own, IOptions<ContinuationStateOptions> options, ILogger<ContinuationService>? logger)
@@ -53,40 +52,22 @@ public sealed class ContinuationService : IContinuationService
         using var operation = Operation.Start("save", reference.Kind, Telemetry.Saves);
         try
         {
+            if (reference.Kind == ConversationIdKind.Invalid)
+            {
+                throw new InvalidConversationIdException(conversationId);
+            }
+
             // Serialized before a connection is taken: a value jsonb cannot hold costs no round trip.
             using var payload = SnapshotParameters.Serialize(snapshot, _options.Json);
             Telemetry.StateSize.Record(payload.TotalBytes);
 
             var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var connectionScope = connection.ConfigureAwait(false);
-            var resolved = await ResolveAsync(connection, reference, cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidConversationIdException(conversationId);
             var states = new PendingToolStateRepository(connection, null, _options);
-            try
-            {
-                await states.SaveSerializedAsync(resolved.Uuid, userId, payload, ttlSeconds, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ConversationNotFoundException e) when (resolved.FromCache)
-            {
-                // The cached conversation was deleted; its legacy id may now name another (or none).
-                _legacyIds.Evict(conversationId);
-                Log.LegacyIdEvicted(_logger, conversationId);
-                var fresh = await ResolveAsync(connection, reference, cancellationToken).ConfigureAwait(false)
-                    ?? throw new ConversationNotFoundException(conversationId, e);
-                try
-                {
-                    await states.SaveSerializedAsync(fresh.Uuid, userId, payload, ttlSeconds, cancellationToken).ConfigureAwait(false);
-                }
-                catch (ConversationNotFoundException again)
-                {
-                    throw new ConversationNotFoundException(conversationId, again.InnerException);
-                }
-            }
-            catch (ConversationNotFoundException e)
-            {
-                throw new ConversationNotFoundException(conversationId, e.InnerException);
-            }
 
+            // No row back: the legacy id names no conversation (the statement resolved it and wrote nothing).
+            _ = await states.SaveSerializedAsync(reference, userId, payload, ttlSeconds, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidConversationIdException(conversationId);
             operation.Complete("saved");
         }
         catch (Exception e)
@@ -106,7 +87,7 @@ public sealed class ContinuationService : IContinuationService
             Telemetry.Loads,
             conversationId,
             userId,
-            static (states, id, user, ct) => states.LoadStateAsync(id, user, ct),
+            static (states, id, user, ct) => states.LoadAsync(id, user, ct),
             static state => state is null ? "miss" : "hit",
             cancellationToken);
 
@@ -120,7 +101,7 @@ public sealed class ContinuationService : IContinuationService
                 Telemetry.Claims,
                 conversationId,
                 userId,
-                static (states, id, user, ct) => states.ClaimStateAsync(id, user, ct),
+                static (states, id, user, ct) => states.ClaimAsync(id, user, ct),
                 static state => state is null ? "none" : "won",
                 cancellationToken).ConfigureAwait(false);
             if (claimed is not null)
@@ -138,15 +119,28 @@ public sealed class ContinuationService : IContinuationService
     }
 
     /// <inheritdoc />
-    public async Task<ResumeClaim> ClaimForResumeAsync(string conversationId, string userId, string resumeId, CancellationToken cancellationToken = default)
+    public Task<ResumeClaim> ClaimForResumeAsync(string conversationId, string userId, string resumeId, CancellationToken cancellationToken = default)
     {
         Guard.ResumeId(resumeId);
+        return ClaimForResumeCoreAsync(conversationId, userId, resumeId, null, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<ResumeClaim> ClaimForResumeAsync(string conversationId, string userId, string resumeId, Guid claimToken, CancellationToken cancellationToken = default)
+    {
+        Guard.ResumeId(resumeId);
+        Guard.ClaimToken(claimToken);
+        return ClaimForResumeCoreAsync(conversationId, userId, resumeId, claimToken, cancellationToken);
+    }
+
+    private async Task<ResumeClaim> ClaimForResumeCoreAsync(string conversationId, string userId, string resumeId, Guid? claimToken, CancellationToken cancellationToken)
+    {
         var claim = await RunAsync(
             "claim",
             Telemetry.Claims,
             conversationId,
             userId,
-            (states, id, user, ct) => states.ClaimForResumeAsync(id, user, resumeId, ct),
+            (states, id, user, ct) => states.ClaimForResumeAsync(id, user, resumeId, claimToken, ct),
             static claim => claim?.Status switch
             {
                 ResumeClaimStatus.Claimed => "won",
@@ -183,6 +177,25 @@ public sealed class ContinuationService : IContinuationService
     }
 
     /// <inheritdoc />
+    public async Task<bool> CompleteAndPauseAgainAsync(PendingToolState claimed, ContinuationSnapshot nextPause, object? outcome = null, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(claimed);
+        ArgumentNullException.ThrowIfNull(nextPause);
+        var paused = await RunOnStateAsync(
+            "pause_again",
+            Telemetry.Saves,
+            states => states.CompleteAndPauseAgainAsync(claimed, nextPause, outcome, ttl, cancellationToken),
+            static saved => saved is null ? "fenced_out" : "saved",
+            cancellationToken).ConfigureAwait(false);
+        if (paused is not null)
+        {
+            Log.StateSaved(_logger, claimed.ConversationId.ToString(), CountOf(nextPause.PendingToolCalls));
+        }
+
+        return paused is not null;
+    }
+
+    /// <inheritdoc />
     public Task<int> PurgeExpiredReceiptsAsync(CancellationToken cancellationToken = default)
         => RunOnStateAsync(
             "purge_receipts",
@@ -194,13 +207,13 @@ public sealed class ContinuationService : IContinuationService
     /// <inheritdoc />
     public async Task<bool> ReleaseClaimAsync(string conversationId, string userId, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
-        var effectiveTtl = TimeSpan.FromSeconds(Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl)));
+        var ttlSeconds = Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl));
         var released = await RunAsync(
             "release",
             Telemetry.Releases,
             conversationId,
             userId,
-            (states, id, user, ct) => states.ReleaseClaimAsync(id, user, effectiveTtl, ct),
+            (states, id, user, ct) => states.ReleaseAsync(id, user, ttlSeconds, ct),
             static done => done ? "released" : "none",
             cancellationToken).ConfigureAwait(false);
         if (released)
@@ -219,7 +232,7 @@ public sealed class ContinuationService : IContinuationService
             Telemetry.Deletes,
             conversationId,
             userId,
-            static (states, id, user, ct) => states.DeleteStateAsync(id, user, ct),
+            static (states, id, user, ct) => states.DeleteAsync(id, user, ct),
             static done => done ? "deleted" : "none",
             cancellationToken).ConfigureAwait(false);
         if (deleted)
@@ -322,13 +335,13 @@ public sealed class ContinuationService : IContinuationService
         return purged;
     }
 
-    /// <summary>Resolves the id and runs one repository call, traced; an unresolvable id answers default without a query.</summary>
+    /// <summary>Runs one repository call on the caller's id, traced; an id that is neither a UUID nor a legacy id answers default without a query.</summary>
     private async Task<T> RunAsync<T>(
         string name,
         Counter<long> counter,
         string conversationId,
         string userId,
-        Func<PendingToolStateRepository, Guid, string, CancellationToken, Task<T>> run,
+        Func<PendingToolStateRepository, ConversationReference, string, CancellationToken, Task<T>> run,
         Func<T, string> outcomeOf,
         CancellationToken cancellationToken)
     {
@@ -343,10 +356,7 @@ public sealed class ContinuationService : IContinuationService
             {
                 var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
                 await using var connectionScope = connection.ConfigureAwait(false);
-                if (await ResolveAsync(connection, reference, cancellationToken).ConfigureAwait(false) is { } target)
-                {
-                    result = await run(new PendingToolStateRepository(connection, null, _options), target.Uuid, userId, cancellationToken).ConfigureAwait(false);
-                }
+                result = await run(new PendingToolStateRepository(connection, null, _options), reference, userId, cancellationToken).ConfigureAwait(false);
             }
 
             operation.Complete(outcomeOf(result));
@@ -404,28 +414,6 @@ public sealed class ContinuationService : IContinuationService
         }
     }
 
-    private async Task<ResolvedConversation?> ResolveAsync(NpgsqlConnection connection, ConversationReference reference, CancellationToken cancellationToken)
-    {
-        switch (reference.Kind)
-        {
-            case ConversationIdKind.Uuid:
-                return new ResolvedConversation(reference.Uuid, FromCache: false);
-            case ConversationIdKind.Legacy when _legacyIds.TryGet(reference.Raw, out var cached):
-                return new ResolvedConversation(cached, FromCache: true);
-            case ConversationIdKind.Legacy:
-                var uuid = await new ConversationsRepository(connection, null, _options).ResolveAsync(reference.Raw, null, cancellationToken).ConfigureAwait(false);
-                if (uuid is not { } found)
-                {
-                    return null;
-                }
-
-                _legacyIds.Set(reference.Raw, found);
-                return new ResolvedConversation(found, FromCache: false);
-            default:
-                return null;
-        }
-    }
-
     private static int CountOf(object? pendingToolCalls) => pendingToolCalls switch
     {
         ICollection collection => collection.Count,
@@ -434,6 +422,4 @@ public sealed class ContinuationService : IContinuationService
         // A lazy sequence is not enumerated twice just to count it for a log line.
         _ => 0,
     };
-
-    private readonly record struct ResolvedConversation(Guid Uuid, bool FromCache);
 }

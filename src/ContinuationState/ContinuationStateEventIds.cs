@@ -27,7 +27,8 @@ public static class ContinuationStateEventIds
     /// <summary>Expired state was purged.</summary>
     public const int ExpiredStatePurged = 1008;
 
-    /// <summary>A cached legacy id pointed at a deleted conversation and was resolved again.</summary>
+    /// <summary>No longer logged: legacy ids are resolved in each statement, with no cache to evict from.</summary>
+    [Obsolete("No longer logged: legacy ids are resolved inside each statement, with no cache.")]
     public const int LegacyIdEvicted = 1009;
 
     /// <summary>A maintenance tick failed (database outage, say); the next tick tries again.</summary>

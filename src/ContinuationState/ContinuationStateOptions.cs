@@ -40,9 +40,10 @@ public sealed class ContinuationStateOptions
     public long MaxReceiptOutcomeBytes { get; set; } = 16 * 1024;
 
     /// <summary>
-    /// How many resolved legacy MongoDB ids the service remembers, so a legacy id seen before costs no
-    /// lookup. A legacy mapping never changes once written. Default 10,000; 0 turns the cache off.
+    /// No longer used: each statement resolves a legacy id itself, in the same round trip, so there is no cache to
+    /// size (a cached mapping could outlive its conversation or its legacy id). Kept so existing configuration binds.
     /// </summary>
+    [Obsolete("Legacy ids are resolved inside each statement, with no cache; this setting has no effect.")]
     public int LegacyIdCacheSize { get; set; } = 10_000;
 
     /// <summary>

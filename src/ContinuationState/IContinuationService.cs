@@ -56,10 +56,26 @@ public interface IContinuationService
     Task<ResumeClaim> ClaimForResumeAsync(string conversationId, string userId, string resumeId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Completes a resume claimed with <see cref="ClaimForResumeAsync"/>: deletes the state and records a receipt with
+    /// <see cref="ClaimForResumeAsync(string, string, string, CancellationToken)"/> with a claim token the caller chose
+    /// (a new <see cref="Guid"/> per resume attempt, kept until the claim has an answer). When the answer to a claim is
+    /// lost (a failover, a timeout, a dropped connection) and the caller retries with the same resume id and token, it
+    /// gets the same claim again (<see cref="ResumeClaimStatus.Claimed"/> with the state, its tools not yet run) instead
+    /// of "in progress" until <see cref="ContinuationStateOptions.StaleClaimGrace"/> passes. Any other caller, and the
+    /// same resume id with another token, still sees the claim as in progress, so the tools never run twice.
+    /// </summary>
+    /// <param name="conversationId">A canonical UUID or a legacy MongoDB ObjectId.</param>
+    /// <param name="userId">The owner; another user's conversation answers exactly as "not found".</param>
+    /// <param name="resumeId">The resume's idempotency key: non-empty, at most 200 characters.</param>
+    /// <param name="claimToken">The claim's token; not <see cref="Guid.Empty"/>.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The outcome.</returns>
+    Task<ResumeClaim> ClaimForResumeAsync(string conversationId, string userId, string resumeId, Guid claimToken, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Completes a resume claimed with <see cref="ClaimForResumeAsync(string, string, string, CancellationToken)"/>: deletes the state and records a receipt with
     /// <paramref name="outcome"/> in one statement, only while the claim is still current. Retries of the same resume id
-    /// then get the receipt for <see cref="ContinuationStateOptions.ReceiptRetention"/>. To pause again, complete
-    /// first and then save the new pause.
+    /// then get the receipt for <see cref="ContinuationStateOptions.ReceiptRetention"/>. A resume that pauses again
+    /// finishes with <see cref="CompleteAndPauseAgainAsync"/> instead.
     /// </summary>
     /// <param name="claimed">The state the claim returned.</param>
     /// <param name="outcome">A small document the host chooses (e.g. the answer message's id); null for none.</param>
@@ -67,6 +83,24 @@ public interface IContinuationService
     /// <returns>True when the resume completed; false when the claim is no longer current (nothing changed).</returns>
     /// <exception cref="ArgumentException"><paramref name="claimed"/> was not claimed under a resume id.</exception>
     Task<bool> CompleteResumeAsync(PendingToolState claimed, object? outcome = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Finishes a resume that paused again (the agent called another tool that needs approval): completes the claim
+    /// and saves <paramref name="nextPause"/> as the conversation's new pause in one fenced statement, only while the claim
+    /// is still current. There is never a moment with no state or with two; a claim taken under a resume id gets its
+    /// receipt (with <paramref name="outcome"/>), so a retry of that id gets <see cref="ResumeClaimStatus.Completed"/>
+    /// and never approves the new pause. Works for plain claims (<see cref="ClaimStateAsync"/>) too.
+    /// </summary>
+    /// <param name="claimed">The state the claim returned.</param>
+    /// <param name="nextPause">The new pause.</param>
+    /// <param name="outcome">The receipt's document, for a claim under a resume id; null for none.</param>
+    /// <param name="ttl">The new pause's life; <see cref="ContinuationStateOptions.DefaultTtl"/> when null.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>True when the new pause was saved; false when the claim is no longer current (nothing changed).</returns>
+    /// <exception cref="ArgumentException"><paramref name="claimed"/> did not come from a claim.</exception>
+    /// <exception cref="ContinuationJsonException">A value of <paramref name="nextPause"/> cannot be stored; nothing was written.</exception>
+    /// <exception cref="StateTooLargeException">The new pause or the outcome exceeds its limit; nothing was written.</exception>
+    Task<bool> CompleteAndPauseAgainAsync(PendingToolState claimed, ContinuationSnapshot nextPause, object? outcome = null, TimeSpan? ttl = null, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes resume receipts older than <see cref="ContinuationStateOptions.ReceiptRetention"/>.</summary>
     /// <param name="cancellationToken">Cancels the operation.</param>

@@ -50,7 +50,7 @@ public sealed class DependencyInjectionTests(DatabaseFixture db) : IClassFixture
             {
                 o.Schema = "";
                 o.DefaultTtl = TimeSpan.Zero;
-                o.LegacyIdCacheSize = -1;
+                o.MaxReceiptOutcomeBytes = 0;
             })
             .BuildServiceProvider();
 
@@ -58,7 +58,7 @@ public sealed class DependencyInjectionTests(DatabaseFixture db) : IClassFixture
 
         Assert.Contains(error.Failures, f => f.StartsWith("Schema", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.StartsWith("DefaultTtl", StringComparison.Ordinal));
-        Assert.Contains(error.Failures, f => f.StartsWith("LegacyIdCacheSize", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.StartsWith("MaxReceiptOutcomeBytes", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -11,37 +11,16 @@ namespace PackageConsumer;
 /// </summary>
 public sealed class PackageConsumerTests : IAsyncLifetime
 {
-    private readonly string _adminConnectionString;
-    private readonly string _database = $"continuationstate_consumer_{Guid.NewGuid():N}";
+    private readonly ConsumerDatabase _database = new();
     private string _connectionString = "";
-
-    public PackageConsumerTests()
-    {
-        _adminConnectionString = Environment.GetEnvironmentVariable("CONTINUATIONSTATE_TEST_CONNECTION") is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException(
-                "CONTINUATIONSTATE_TEST_CONNECTION is not set: run ./build.sh test, which starts a throwaway PostgreSQL and packs the library.");
-    }
 
     public async Task InitializeAsync()
     {
-        await using (var admin = new NpgsqlConnection(_adminConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_database}\"", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        _connectionString = new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = _database, Pooling = false }.ConnectionString;
+        await _database.CreateAsync();
+        _connectionString = _database.ConnectionString;
     }
 
-    public async Task DisposeAsync()
-    {
-        await using var admin = new NpgsqlConnection(_adminConnectionString);
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
-    }
+    public Task DisposeAsync() => _database.DropAsync();
 
     [Fact]
     public void Library_IsThePackedVersion()

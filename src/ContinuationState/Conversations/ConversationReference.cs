@@ -1,9 +1,10 @@
 using System.Buffers;
+using Dapper;
 
 namespace ContinuationState.Internal;
 
 /// <summary>What a caller's conversation id is: a UUID, a legacy MongoDB ObjectId, or neither.</summary>
-internal readonly record struct ConversationReference(ConversationIdKind Kind, Guid Uuid, string Raw)
+internal readonly record struct ConversationReference(ConversationIdKind Kind, Guid Uuid, string? Raw)
 {
     private static readonly SearchValues<char> Hex = SearchValues.Create("0123456789abcdefABCDEF");
 
@@ -25,6 +26,30 @@ internal readonly record struct ConversationReference(ConversationIdKind Kind, G
         }
 
         return new(ConversationIdKind.Invalid, Guid.Empty, conversationId);
+    }
+
+    /// <summary>A resolved UUID, as the repository's public methods take it (its text is made only for an error).</summary>
+    public static ConversationReference ForUuid(Guid conversationId) => new(ConversationIdKind.Uuid, conversationId, null);
+
+    public bool IsLegacy => Kind == ConversationIdKind.Legacy;
+
+    /// <summary>The id as the caller spelled it, for messages.</summary>
+    public string Text => Raw ?? Uuid.ToString("D");
+
+    /// <summary>
+    /// Binds the key a statement's <c>{conversation_id}</c> became: the UUID, or the legacy id that the statement
+    /// resolves itself, so the mapping is read in the same snapshot as the rows it selects.
+    /// </summary>
+    public void AddTo(DynamicParameters parameters)
+    {
+        if (IsLegacy)
+        {
+            parameters.Add("legacy_mongo_id", Raw);
+        }
+        else
+        {
+            parameters.Add("conversation_id", Uuid);
+        }
     }
 }
 

@@ -40,11 +40,12 @@ public sealed class ConversationsRepository
     public async Task<Guid?> ResolveAsync(string conversationId, string? userId = null, CancellationToken cancellationToken = default)
     {
         Guard.ConversationId(conversationId);
+        OptionalUserId(userId);
         var reference = ConversationReference.Parse(conversationId);
         return reference.Kind switch
         {
             ConversationIdKind.Uuid => reference.Uuid,
-            ConversationIdKind.Legacy => await ResolveLegacyAsync(reference.Raw, userId, cancellationToken).ConfigureAwait(false),
+            ConversationIdKind.Legacy => await ResolveLegacyAsync(conversationId, userId, cancellationToken).ConfigureAwait(false),
             _ => null,
         };
     }
@@ -63,6 +64,11 @@ public sealed class ConversationsRepository
             throw new ArgumentException($"Legacy id '{legacyMongoId}' is not a MongoDB ObjectId (24 hexadecimal digits).", nameof(legacyMongoId));
         }
 
+        if (name is not null)
+        {
+            Guard.StorableText(name, "Conversation name", nameof(name));
+        }
+
         var row = await DbErrors.Translated(_connection.QuerySingleAsync<ConversationRow>(Command(
             _sql.Insert,
             new { user_id = userId, name, legacy_mongo_id = legacyMongoId },
@@ -77,6 +83,7 @@ public sealed class ConversationsRepository
     /// <returns>The conversation, or null.</returns>
     public async Task<Conversation?> GetAsync(Guid id, string? userId = null, CancellationToken cancellationToken = default)
     {
+        OptionalUserId(userId);
         var row = await DbErrors.Translated(_connection.QuerySingleOrDefaultAsync<ConversationRow>(Command(_sql.Get, new { id, user_id = userId }, cancellationToken))).ConfigureAwait(false);
         return row?.ToConversation();
     }
@@ -89,6 +96,8 @@ public sealed class ConversationsRepository
     public async Task<Conversation?> GetByLegacyIdAsync(string legacyMongoId, string? userId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(legacyMongoId);
+        Guard.StorableText(legacyMongoId, "Legacy id", nameof(legacyMongoId));
+        OptionalUserId(userId);
         var row = await DbErrors.Translated(_connection.QuerySingleOrDefaultAsync<ConversationRow>(Command(
             _sql.GetByLegacyId,
             new { legacy_mongo_id = legacyMongoId, user_id = userId },
@@ -99,6 +108,15 @@ public sealed class ConversationsRepository
     private Task<Guid?> ResolveLegacyAsync(string legacyId, string? userId, CancellationToken cancellationToken) => DbErrors.Translated(userId is null
         ? _connection.QuerySingleOrDefaultAsync<Guid?>(Command(_sql.ResolveLegacy, new { legacy_mongo_id = legacyId }, cancellationToken))
         : _connection.QuerySingleOrDefaultAsync<Guid?>(Command(_sql.ResolveLegacyForUser, new { legacy_mongo_id = legacyId, user_id = userId }, cancellationToken)));
+
+    // A filter, not a value to store: only what text cannot hold is refused, so any other id simply matches nothing.
+    private static void OptionalUserId(string? userId)
+    {
+        if (userId is not null)
+        {
+            Guard.StorableText(userId, "User id", nameof(userId));
+        }
+    }
 
     private CommandDefinition Command(string sql, object parameters, CancellationToken cancellationToken)
         => new(sql, parameters, _transaction, _commandTimeout, cancellationToken: cancellationToken);

@@ -39,11 +39,6 @@ internal sealed class ContinuationStateOptionsValidator : IValidateOptions<Conti
             failures.Add($"{nameof(options.MaxReceiptOutcomeBytes)} must be positive (was {options.MaxReceiptOutcomeBytes}).");
         }
 
-        if (options.LegacyIdCacheSize < 0)
-        {
-            failures.Add($"{nameof(options.LegacyIdCacheSize)} must not be negative (was {options.LegacyIdCacheSize}).");
-        }
-
         if (!Enum.IsDefined(options.ConnectionPooler))
         {
             failures.Add($"{nameof(options.ConnectionPooler)} must be one of {string.Join(", ", Enum.GetNames<ConnectionPooler>())} (was {(int)options.ConnectionPooler}).");

@@ -29,6 +29,29 @@ internal static class DbErrors
             => new ContinuationStateTimeoutException("The statement exceeded the command timeout and was cancelled.", e),
         NpgsqlException { IsTransient: true } e
             => new ContinuationStateTransientException($"The database is unavailable: {e.Message}", e),
+        PostgresException { SqlState: PostgresErrorCodes.ReadOnlySqlTransaction or PostgresErrorCodes.CrashShutdown } e
+            => new ContinuationStateTransientException($"The server is not the primary now: {e.MessageText} ({e.SqlState}).", e),
+        NpgsqlException e when e is not PostgresException && NoUsableHost(e)
+            => new ContinuationStateTransientException($"No primary is reachable now: {e.Message}", e),
         _ => null,
+    };
+
+    // A multi-host data source (Host=a,b;Target Session Attributes=primary) that finds no primary throws a plain
+    // NpgsqlException "No suitable host was found.": with no inner exception while every host answered but none was
+    // the primary (a switchover or promotion in progress), or with an AggregateException of each host's failure
+    // (all down or refusing). Both are a failover in progress, not a bug; a wrong password or TLS setting is not
+    // (its inner failures are not transient), so it is not retried forever.
+    private static bool NoUsableHost(NpgsqlException e) => e.InnerException switch
+    {
+        null => true,
+        AggregateException all => all.Flatten().InnerExceptions.All(IsTransientCause),
+        _ => false,
+    };
+
+    private static bool IsTransientCause(Exception e) => e switch
+    {
+        NpgsqlException inner => inner.IsTransient || inner is PostgresException { SqlState: PostgresErrorCodes.ReadOnlySqlTransaction or PostgresErrorCodes.CrashShutdown },
+        IOException or System.Net.Sockets.SocketException or TimeoutException => true,
+        _ => false,
     };
 }

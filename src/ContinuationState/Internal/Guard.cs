@@ -20,11 +20,7 @@ internal static class Guard
             throw new ArgumentException($"User id is {userId.Length} characters long; at most {MaxUserIdLength} are allowed.", parameterName);
         }
 
-        // PostgreSQL text cannot hold U+0000; refuse it here rather than fail in the server.
-        if (userId.Contains('\0', StringComparison.Ordinal))
-        {
-            throw new ArgumentException("User id must not contain U+0000.", parameterName);
-        }
+        StorableText(userId, "User id", parameterName);
     }
 
     /// <summary>A resume id is an idempotency key, not a payload.</summary>
@@ -38,9 +34,53 @@ internal static class Guard
             throw new ArgumentException($"Resume id is {resumeId.Length} characters long; at most {MaxResumeIdLength} are allowed.", parameterName);
         }
 
-        if (resumeId.Contains('\0', StringComparison.Ordinal))
+        StorableText(resumeId, "Resume id", parameterName);
+    }
+
+    /// <summary>A caller-chosen claim token: <see cref="Guid.Empty"/> is what a forgotten initialisation looks like.</summary>
+    public static void ClaimToken(Guid claimToken, string parameterName = "claimToken")
+    {
+        if (claimToken == Guid.Empty)
         {
-            throw new ArgumentException("Resume id must not contain U+0000.", parameterName);
+            throw new ArgumentException("Claim token must not be Guid.Empty: choose one with Guid.NewGuid() per claim attempt.", parameterName);
+        }
+    }
+
+    /// <summary>
+    /// Refuses what PostgreSQL text cannot hold: U+0000 (the server refuses it) and a lone UTF-16 surrogate (it has no
+    /// UTF-8 form, so the driver's encoder would throw from inside parameter binding). Checked before a connection is
+    /// taken, so nothing is sent.
+    /// </summary>
+    /// <param name="text">The value to be bound as text.</param>
+    /// <param name="what">What the value is, for the message ("User id").</param>
+    /// <param name="parameterName">The caller's parameter.</param>
+    public static void StorableText(string text, string what, string parameterName)
+    {
+        var span = text.AsSpan();
+        var nul = span.IndexOf('\0');
+        var checkedPart = nul < 0 ? span : span[..nul];
+
+        // The first surrogate is found vectorized; only from there on is each character looked at.
+        for (var i = checkedPart.IndexOfAnyInRange('\uD800', '\uDFFF'); i >= 0 && i < checkedPart.Length; i++)
+        {
+            var c = checkedPart[i];
+            if (!char.IsSurrogate(c))
+            {
+                continue;
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < checkedPart.Length && char.IsLowSurrogate(checkedPart[i + 1]))
+            {
+                i++;
+                continue;
+            }
+
+            throw new ArgumentException($"{what} contains a lone UTF-16 surrogate (U+{(int)c:X4}) at index {i}; PostgreSQL text cannot hold it.", parameterName);
+        }
+
+        if (nul >= 0)
+        {
+            throw new ArgumentException($"{what} must not contain U+0000 (found at index {nul}); PostgreSQL text cannot hold it.", parameterName);
         }
     }
 

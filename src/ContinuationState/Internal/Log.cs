@@ -29,9 +29,6 @@ internal static partial class Log
     [LoggerMessage(ContinuationStateEventIds.ExpiredStatePurged, LogLevel.Information, "Purged {Count} expired continuation state(s)")]
     public static partial void ExpiredStatePurged(ILogger logger, int count);
 
-    [LoggerMessage(ContinuationStateEventIds.LegacyIdEvicted, LogLevel.Debug, "Cached legacy id {LegacyId} pointed at a deleted conversation; resolving it again")]
-    public static partial void LegacyIdEvicted(ILogger logger, string legacyId);
-
     [LoggerMessage(ContinuationStateEventIds.MaintenanceTickFailed, LogLevel.Warning, "ContinuationState maintenance tick failed; retrying on the next tick")]
     public static partial void MaintenanceTickFailed(ILogger logger, Exception exception);
 

@@ -10,7 +10,7 @@ namespace ContinuationState;
 /// <summary>
 /// The SQL on <c>pending_tool_state</c>, one round trip per method. Works on a connection the caller opened
 /// (and optionally a transaction), so a host can compose it into its own unit of work. Conversation ids here
-/// are resolved UUIDs; <see cref="ContinuationService"/> resolves legacy ids first.
+/// are UUIDs; <see cref="ContinuationService"/> also takes legacy ids, which its statements resolve themselves.
 /// </summary>
 public sealed partial class PendingToolStateRepository
 {
@@ -66,24 +66,34 @@ public sealed partial class PendingToolStateRepository
         {
             using (serialized)
             {
-                return await SaveSerializedAsync(conversationId, userId, serialized, ttlSeconds, cancellationToken).ConfigureAwait(false);
+                return await SaveSerializedAsync(ConversationReference.ForUuid(conversationId), userId, serialized, ttlSeconds, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException("A save by UUID returned no row.");
             }
         }
     }
 
-    /// <summary>Saves an already serialized snapshot (the service serializes before it takes a connection).</summary>
-    internal async Task<SavedState> SaveSerializedAsync(Guid conversationId, string userId, SnapshotParameters snapshot, double ttlSeconds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Saves an already serialized snapshot (the service serializes before it takes a connection). Returns null when a
+    /// legacy id names no conversation: nothing was written.
+    /// </summary>
+    /// <exception cref="ConversationNotFoundException">No conversation has that UUID.</exception>
+    /// <exception cref="InvalidConversationIdException">The legacy id's conversation was deleted while the save ran.</exception>
+    internal async Task<SavedState?> SaveSerializedAsync(ConversationReference conversation, string userId, SnapshotParameters snapshot, double ttlSeconds, CancellationToken cancellationToken)
     {
-        var parameters = snapshot.ToSaveParameters(conversationId, userId, ttlSeconds);
+        var parameters = snapshot.ToSaveParameters(conversation, userId, ttlSeconds);
 
         try
         {
-            var row = await _connection.QuerySingleAsync<SavedRow>(Command(_sql.Save, parameters, cancellationToken)).ConfigureAwait(false);
-            return new SavedState(row.id, row.created_at, row.expires_at);
+            var sql = conversation.IsLegacy ? _sql.SaveByLegacyId : _sql.Save;
+            var row = await _connection.QuerySingleOrDefaultAsync<SavedRow>(Command(sql, parameters, cancellationToken)).ConfigureAwait(false);
+            return row is null ? null : new SavedState(row.id, row.created_at, row.expires_at);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation && e.ConstraintName == ConversationForeignKey)
         {
-            throw new ConversationNotFoundException(conversationId.ToString(), e);
+            // A legacy id whose conversation went away mid-statement is the same input as one that never resolved.
+            throw conversation.IsLegacy
+                ? new InvalidConversationIdException(conversation.Text)
+                : new ConversationNotFoundException(conversation.Text, e);
         }
         catch (Exception e)
         {
@@ -111,14 +121,15 @@ public sealed partial class PendingToolStateRepository
     public Task<PendingToolState?> LoadStateAsync(Guid conversationId, string userId, CancellationToken cancellationToken = default)
     {
         Guard.UserId(userId);
-        return LoadCoreAsync(conversationId, userId, cancellationToken);
+        return LoadAsync(ConversationReference.ForUuid(conversationId), userId, cancellationToken);
     }
 
-    private async Task<PendingToolState?> LoadCoreAsync(Guid conversationId, string userId, CancellationToken cancellationToken)
+    internal async Task<PendingToolState?> LoadAsync(ConversationReference conversation, string userId, CancellationToken cancellationToken)
     {
         try
         {
-            var reader = await _connection.ExecuteReaderAsync(Command(_sql.Load, Key(conversationId, userId), cancellationToken), StreamedRow).ConfigureAwait(false);
+            var sql = conversation.IsLegacy ? _sql.LoadByLegacyId : _sql.Load;
+            var reader = await _connection.ExecuteReaderAsync(Command(sql, Key(conversation, userId), cancellationToken), StreamedRow).ConfigureAwait(false);
             await using var readerScope = reader.ConfigureAwait(false);
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PendingToolStateReader.Read(reader) : null;
         }
@@ -140,16 +151,17 @@ public sealed partial class PendingToolStateRepository
     public Task<PendingToolState?> ClaimStateAsync(Guid conversationId, string userId, CancellationToken cancellationToken = default)
     {
         Guard.UserId(userId);
-        return ClaimCoreAsync(conversationId, userId, cancellationToken);
+        return ClaimAsync(ConversationReference.ForUuid(conversationId), userId, cancellationToken);
     }
 
-    private async Task<PendingToolState?> ClaimCoreAsync(Guid conversationId, string userId, CancellationToken cancellationToken)
+    internal async Task<PendingToolState?> ClaimAsync(ConversationReference conversation, string userId, CancellationToken cancellationToken)
     {
-        var parameters = Key(conversationId, userId);
+        var parameters = Key(conversation, userId);
         parameters.Add("grace_seconds", _options.StaleClaimGrace.TotalSeconds);
         try
         {
-            var reader = await _connection.ExecuteReaderAsync(Command(_sql.Claim, parameters, cancellationToken), StreamedRow).ConfigureAwait(false);
+            var sql = conversation.IsLegacy ? _sql.ClaimByLegacyId : _sql.Claim;
+            var reader = await _connection.ExecuteReaderAsync(Command(sql, parameters, cancellationToken), StreamedRow).ConfigureAwait(false);
             await using var readerScope = reader.ConfigureAwait(false);
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -184,9 +196,14 @@ public sealed partial class PendingToolStateRepository
     public Task<bool> ReleaseClaimAsync(Guid conversationId, string userId, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
         Guard.UserId(userId);
-        var parameters = Key(conversationId, userId);
-        parameters.Add("ttl_seconds", Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl)));
-        return ScalarAffectsRowAsync(_sql.Release, parameters, cancellationToken);
+        return ReleaseAsync(ConversationReference.ForUuid(conversationId), userId, Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl)), cancellationToken);
+    }
+
+    internal Task<bool> ReleaseAsync(ConversationReference conversation, string userId, double ttlSeconds, CancellationToken cancellationToken)
+    {
+        var parameters = Key(conversation, userId);
+        parameters.Add("ttl_seconds", ttlSeconds);
+        return ScalarAffectsRowAsync(conversation.IsLegacy ? _sql.ReleaseByLegacyId : _sql.Release, parameters, cancellationToken);
     }
 
     /// <summary>Deletes the state, whatever its status (after a successful resume).</summary>
@@ -197,8 +214,11 @@ public sealed partial class PendingToolStateRepository
     public Task<bool> DeleteStateAsync(Guid conversationId, string userId, CancellationToken cancellationToken = default)
     {
         Guard.UserId(userId);
-        return ExecuteAffectsRowAsync(_sql.Delete, Key(conversationId, userId), cancellationToken);
+        return DeleteAsync(ConversationReference.ForUuid(conversationId), userId, cancellationToken);
     }
+
+    internal Task<bool> DeleteAsync(ConversationReference conversation, string userId, CancellationToken cancellationToken)
+        => ExecuteAffectsRowAsync(conversation.IsLegacy ? _sql.DeleteByLegacyId : _sql.Delete, Key(conversation, userId), cancellationToken);
 
     /// <summary>
     /// Hands back the claim that returned <paramref name="claimed"/>, only while it is still the current claim: a
@@ -239,9 +259,14 @@ public sealed partial class PendingToolStateRepository
     public Task<bool> MarkResumingAsync(Guid conversationId, string userId, CancellationToken cancellationToken = default)
     {
         Guard.UserId(userId);
-        var parameters = Key(conversationId, userId);
+        return MarkResumingAsync(ConversationReference.ForUuid(conversationId), userId, cancellationToken);
+    }
+
+    internal Task<bool> MarkResumingAsync(ConversationReference conversation, string userId, CancellationToken cancellationToken)
+    {
+        var parameters = Key(conversation, userId);
         parameters.Add("grace_seconds", _options.StaleClaimGrace.TotalSeconds);
-        return ExecuteAffectsRowAsync(_sql.MarkResuming, parameters, cancellationToken);
+        return ExecuteAffectsRowAsync(conversation.IsLegacy ? _sql.MarkResumingByLegacyId : _sql.MarkResuming, parameters, cancellationToken);
     }
 
     /// <summary>
@@ -330,6 +355,9 @@ public sealed partial class PendingToolStateRepository
             throw new ArgumentException("The state did not come from a claim: it carries no claim token. Use the overload that takes the conversation id.", nameof(claimed));
         }
 
+        // A host may build the state itself (from its own cache, say): its text is checked like a caller's.
+        Guard.StorableText(claimed.UserId ?? string.Empty, "The claimed state's user id", nameof(claimed));
+
         var parameters = new DynamicParameters();
         parameters.Add("id", claimed.Id);
         parameters.Add("user_id", claimed.UserId);
@@ -338,10 +366,10 @@ public sealed partial class PendingToolStateRepository
         return parameters;
     }
 
-    private static DynamicParameters Key(Guid conversationId, string userId)
+    private static DynamicParameters Key(ConversationReference conversation, string userId)
     {
         var parameters = new DynamicParameters();
-        parameters.Add("conversation_id", conversationId);
+        conversation.AddTo(parameters);
         parameters.Add("user_id", userId);
         return parameters;
     }

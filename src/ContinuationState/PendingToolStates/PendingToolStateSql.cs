@@ -3,21 +3,24 @@ namespace ContinuationState.Internal;
 /// <summary>
 /// The statements on <c>pending_tool_state</c>, each one round trip. Every time is the database's
 /// <c>clock_timestamp()</c>: hosts' clocks skew, and <c>now()</c> freezes at the start of a host's transaction.
-/// Every statement that names a conversation also filters by <c>user_id</c>.
+/// Every statement that names a conversation also filters by <c>user_id</c>, and comes in two spellings: by UUID, and by
+/// legacy id resolved inside the statement (<see cref="ConversationKeySql"/>).
 /// </summary>
 internal sealed class PendingToolStateSql
 {
     /// <summary>The column list every read returns, in the order <see cref="PendingToolStateReader"/> expects.</summary>
     private const string Columns = "id, conversation_id, user_id, messages, pending_tool_calls, tools_dict, tool_schemas, agent_config, client_tools, created_at, expires_at, status, resumed_at, claim_token, resume_id";
 
-    // One clock reading stamps both times, so expires_at - created_at is exactly the TTL.
+    // One clock reading stamps both times, so expires_at - created_at is exactly the TTL. A legacy id that names no
+    // conversation selects no row, so the save returns none (and writes nothing).
     private const string SaveTemplate = """
         INSERT INTO {pending_tool_state} AS p
             (conversation_id, user_id, messages, pending_tool_calls, tools_dict, tool_schemas,
              agent_config, client_tools, created_at, expires_at, status, resumed_at)
-        SELECT @conversation_id, @user_id, @messages, @pending_tool_calls, @tools_dict, @tool_schemas,
+        SELECT c.conversation_id, @user_id, @messages, @pending_tool_calls, @tools_dict, @tool_schemas,
                @agent_config, @client_tools, c.ts, c.ts + make_interval(secs => @ttl_seconds), 'pending', NULL
-        FROM (SELECT clock_timestamp() AS ts) AS c
+        FROM (SELECT clock_timestamp() AS ts, {conversation_id} AS conversation_id) AS c
+        WHERE c.conversation_id IS NOT NULL
         ON CONFLICT (conversation_id, user_id) DO UPDATE SET
             messages = EXCLUDED.messages,
             pending_tool_calls = EXCLUDED.pending_tool_calls,
@@ -37,7 +40,7 @@ internal sealed class PendingToolStateSql
     private const string LoadTemplate = """
         SELECT {columns}
         FROM {pending_tool_state}
-        WHERE conversation_id = @conversation_id AND user_id = @user_id
+        WHERE conversation_id = {conversation_id} AND user_id = @user_id
           AND status = 'pending' AND expires_at > clock_timestamp()
         """;
 
@@ -50,7 +53,7 @@ internal sealed class PendingToolStateSql
         WITH target AS (
             SELECT id, status, expires_at > clock_timestamp() AS live
             FROM {pending_tool_state}
-            WHERE conversation_id = @conversation_id AND user_id = @user_id
+            WHERE conversation_id = {conversation_id} AND user_id = @user_id
             FOR UPDATE
         ),
         claimed AS (
@@ -71,7 +74,7 @@ internal sealed class PendingToolStateSql
         UPDATE {pending_tool_state}
         SET status = 'resuming', resumed_at = clock_timestamp(), claim_token = NULL, resume_id = NULL,
             expires_at = GREATEST(expires_at, clock_timestamp() + make_interval(secs => @grace_seconds))
-        WHERE conversation_id = @conversation_id AND user_id = @user_id
+        WHERE conversation_id = {conversation_id} AND user_id = @user_id
           AND status = 'pending' AND expires_at > clock_timestamp()
         """;
 
@@ -82,7 +85,7 @@ internal sealed class PendingToolStateSql
             UPDATE {pending_tool_state}
             SET status = 'pending', resumed_at = NULL, claim_token = NULL, resume_id = NULL,
                 expires_at = GREATEST(expires_at, clock_timestamp() + make_interval(secs => @ttl_seconds))
-            WHERE conversation_id = @conversation_id AND user_id = @user_id AND status = 'resuming'
+            WHERE conversation_id = {conversation_id} AND user_id = @user_id AND status = 'resuming'
             RETURNING conversation_id, user_id
         ){forget_running}
         SELECT count(*) FROM released
@@ -121,7 +124,7 @@ internal sealed class PendingToolStateSql
 
     private const string DeleteTemplate = """
         DELETE FROM {pending_tool_state}
-        WHERE conversation_id = @conversation_id AND user_id = @user_id
+        WHERE conversation_id = {conversation_id} AND user_id = @user_id
         """;
 
     // A claim with no resumed_at (written by hand or by an older host) counts as stale too: otherwise it
@@ -162,12 +165,18 @@ internal sealed class PendingToolStateSql
 
     public PendingToolStateSql(QualifiedNames names)
     {
-        Save = Qualify(SaveTemplate, names);
-        Load = Qualify(LoadTemplate, names);
-        Claim = Qualify(ClaimTemplate, names);
-        MarkResuming = Qualify(MarkResumingTemplate, names);
-        Release = Qualify(ReleaseTemplate, names);
-        Delete = Qualify(DeleteTemplate, names);
+        Save = Qualify(ConversationKeySql.ByUuid(SaveTemplate), names);
+        Load = Qualify(ConversationKeySql.ByUuid(LoadTemplate), names);
+        Claim = Qualify(ConversationKeySql.ByUuid(ClaimTemplate), names);
+        MarkResuming = Qualify(ConversationKeySql.ByUuid(MarkResumingTemplate), names);
+        Release = Qualify(ConversationKeySql.ByUuid(ReleaseTemplate), names);
+        Delete = Qualify(ConversationKeySql.ByUuid(DeleteTemplate), names);
+        SaveByLegacyId = Qualify(ConversationKeySql.ByLegacyId(SaveTemplate), names);
+        LoadByLegacyId = Qualify(ConversationKeySql.ByLegacyId(LoadTemplate), names);
+        ClaimByLegacyId = Qualify(ConversationKeySql.ByLegacyId(ClaimTemplate), names);
+        MarkResumingByLegacyId = Qualify(ConversationKeySql.ByLegacyId(MarkResumingTemplate), names);
+        ReleaseByLegacyId = Qualify(ConversationKeySql.ByLegacyId(ReleaseTemplate), names);
+        DeleteByLegacyId = Qualify(ConversationKeySql.ByLegacyId(DeleteTemplate), names);
         FencedRelease = Qualify(FencedReleaseTemplate, names);
         FencedDelete = Qualify(FencedDeleteTemplate, names);
         RevertStale = Qualify(RevertStaleTemplate, names);
@@ -186,6 +195,18 @@ internal sealed class PendingToolStateSql
     public string Release { get; }
 
     public string Delete { get; }
+
+    public string SaveByLegacyId { get; }
+
+    public string LoadByLegacyId { get; }
+
+    public string ClaimByLegacyId { get; }
+
+    public string MarkResumingByLegacyId { get; }
+
+    public string ReleaseByLegacyId { get; }
+
+    public string DeleteByLegacyId { get; }
 
     public string FencedRelease { get; }
 

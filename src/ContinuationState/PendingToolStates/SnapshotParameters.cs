@@ -121,26 +121,43 @@ internal sealed class SnapshotParameters : IDisposable
     /// (Dapper calls <see cref="SqlMapper.IDynamicParameters.AddParameters"/> once per execution), which spares a
     /// save the property bag and the per-value type inference of <see cref="DynamicParameters"/>.
     /// </summary>
-    public SqlMapper.IDynamicParameters ToSaveParameters(Guid conversationId, string userId, double ttlSeconds)
-        => new SaveParameters(this, conversationId, userId, ttlSeconds);
+    public SqlMapper.IDynamicParameters ToSaveParameters(ConversationReference conversation, string userId, double ttlSeconds)
+        => new SaveParameters(this, conversation, userId, ttlSeconds);
 
-    private sealed class SaveParameters(SnapshotParameters parts, Guid conversationId, string userId, double ttlSeconds) : SqlMapper.IDynamicParameters
+    /// <summary>The parts after <paramref name="keys"/>: for statements that save the parts under other keys (a fence).</summary>
+    public SqlMapper.IDynamicParameters WithKeys(DynamicParameters keys) => new KeyedParameters(this, keys);
+
+    private sealed class KeyedParameters(SnapshotParameters parts, SqlMapper.IDynamicParameters keys) : SqlMapper.IDynamicParameters
+    {
+        public void AddParameters(IDbCommand command, SqlMapper.Identity identity)
+        {
+            keys.AddParameters(command, identity);
+            parts.AddParts(command.Parameters);
+        }
+    }
+
+    private void AddParts(IDataParameterCollection parameters)
+    {
+        parameters.Add(JsonbParameter.Create("messages", _messages));
+        parameters.Add(JsonbParameter.Create("pending_tool_calls", _pendingToolCalls));
+        parameters.Add(JsonbParameter.Create("tools_dict", _toolsDict));
+        parameters.Add(JsonbParameter.Create("tool_schemas", _toolSchemas));
+        parameters.Add(JsonbParameter.Create("agent_config", _agentConfig));
+        parameters.Add(JsonbParameter.Create("client_tools", _clientTools));
+    }
+
+    private sealed class SaveParameters(SnapshotParameters parts, ConversationReference conversation, string userId, double ttlSeconds) : SqlMapper.IDynamicParameters
     {
         public void AddParameters(IDbCommand command, SqlMapper.Identity identity)
         {
             var parameters = command.Parameters;
-            parameters.Add(new NpgsqlParameter<Guid>("conversation_id", conversationId));
+            parameters.Add(conversation.IsLegacy
+                ? new NpgsqlParameter<string>("legacy_mongo_id", conversation.Raw!)
+                : new NpgsqlParameter<Guid>("conversation_id", conversation.Uuid));
             parameters.Add(new NpgsqlParameter<string>("user_id", userId));
             parameters.Add(new NpgsqlParameter<double>("ttl_seconds", ttlSeconds));
-            parameters.Add(Jsonb("messages", parts._messages));
-            parameters.Add(Jsonb("pending_tool_calls", parts._pendingToolCalls));
-            parameters.Add(Jsonb("tools_dict", parts._toolsDict));
-            parameters.Add(Jsonb("tool_schemas", parts._toolSchemas));
-            parameters.Add(Jsonb("agent_config", parts._agentConfig));
-            parameters.Add(JsonbParameter.Create("client_tools", parts._clientTools));
+            parts.AddParts(parameters);
         }
-
-        private static NpgsqlParameter Jsonb(string name, ReadOnlyMemory<byte> json) => JsonbParameter.Create(name, json);
     }
 
     // The columns are NOT NULL; a missing part is a caller's bug, named here rather than stored as JSON null.

@@ -22,14 +22,41 @@ public sealed partial class PendingToolStateRepository
     {
         Guard.UserId(userId);
         Guard.ResumeId(resumeId);
-        var parameters = Key(conversationId, userId);
-        parameters.Add("resume_id", resumeId);
-        parameters.Add("grace_seconds", _options.StaleClaimGrace.TotalSeconds);
-        return DbErrors.Translated(ClaimForResumeCoreAsync(conversationId, userId, resumeId, parameters, cancellationToken));
+        return ClaimForResumeAsync(ConversationReference.ForUuid(conversationId), userId, resumeId, null, cancellationToken);
     }
 
     /// <summary>
-    /// Completes a resume claimed with <see cref="ClaimForResumeAsync"/>: deletes the state and turns its resume id
+    /// The same, with a claim token the caller chose (a new <see cref="Guid"/> per attempt, kept until it has an answer):
+    /// when the answer to a claim is lost (a failover, a timeout) and the caller retries with the same resume id and
+    /// token, it gets the same claim again, <see cref="ResumeClaimStatus.Claimed"/> with the state, instead of waiting
+    /// out <see cref="ContinuationStateOptions.StaleClaimGrace"/>. Any other caller still sees the claim as in progress.
+    /// </summary>
+    /// <param name="conversationId">The conversation's UUID.</param>
+    /// <param name="userId">The owner.</param>
+    /// <param name="resumeId">The resume's idempotency key: at most 200 characters.</param>
+    /// <param name="claimToken">The claim's token, chosen by the caller; not <see cref="Guid.Empty"/>.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The outcome; the state and its claim token when this call took the claim or took it before.</returns>
+    public Task<ResumeClaim> ClaimForResumeAsync(Guid conversationId, string userId, string resumeId, Guid claimToken, CancellationToken cancellationToken = default)
+    {
+        Guard.UserId(userId);
+        Guard.ResumeId(resumeId);
+        Guard.ClaimToken(claimToken);
+        return ClaimForResumeAsync(ConversationReference.ForUuid(conversationId), userId, resumeId, claimToken, cancellationToken);
+    }
+
+    internal Task<ResumeClaim> ClaimForResumeAsync(ConversationReference conversation, string userId, string resumeId, Guid? claimToken, CancellationToken cancellationToken)
+    {
+        var parameters = Key(conversation, userId);
+        parameters.Add("resume_id", resumeId);
+        parameters.Add("claim_token", claimToken, System.Data.DbType.Guid);
+        parameters.Add("grace_seconds", _options.StaleClaimGrace.TotalSeconds);
+        var sql = conversation.IsLegacy ? _resumeSql.ClaimByLegacyId : _resumeSql.Claim;
+        return DbErrors.Translated(ClaimForResumeCoreAsync(sql, userId, resumeId, parameters, cancellationToken));
+    }
+
+    /// <summary>
+    /// Completes a resume claimed with <see cref="ClaimForResumeAsync(Guid, string, string, CancellationToken)"/>: deletes the state and turns its resume id
     /// into a receipt carrying <paramref name="outcome"/>, in one statement, only while the claim is still the
     /// current one. A retry of the same resume id then gets <see cref="ResumeClaimStatus.Completed"/> with the receipt.
     /// </summary>
@@ -55,6 +82,61 @@ public sealed partial class PendingToolStateRepository
         return DbErrors.Translated(CompleteCoreAsync(parameters, cancellationToken));
     }
 
+    /// <summary>
+    /// Completes the claim that returned <paramref name="claimed"/> and saves <paramref name="nextPause"/>, the resume's new
+    /// pause, as one statement: the claimed row becomes the new pending state in place, and a resume id it was claimed
+    /// under gets its receipt, so there is never a moment with no state or with two, and a retry of that resume id
+    /// gets <see cref="ResumeClaimStatus.Completed"/>, never the new pause. Only while the claim is still current.
+    /// </summary>
+    /// <param name="claimed">The state a claim returned (plain or under a resume id).</param>
+    /// <param name="nextPause">The new pause.</param>
+    /// <param name="outcome">The receipt's document when claimed under a resume id; null for none.</param>
+    /// <param name="ttl">The new pause's life; <see cref="ContinuationStateOptions.DefaultTtl"/> when null.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The new pause's row id and times; null when the claim is no longer current (nothing changed).</returns>
+    /// <exception cref="ArgumentException"><paramref name="claimed"/> did not come from a claim.</exception>
+    /// <exception cref="ContinuationJsonException">A value of <paramref name="nextPause"/> cannot be stored; nothing was sent.</exception>
+    /// <exception cref="StateTooLargeException">The new pause or the outcome exceeds its limit; nothing was sent.</exception>
+    public Task<SavedState?> CompleteAndPauseAgainAsync(PendingToolState claimed, ContinuationSnapshot nextPause, object? outcome = null, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        var parameters = Fence(claimed);
+        ArgumentNullException.ThrowIfNull(nextPause);
+        parameters.Add("ttl_seconds", Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl)));
+        var serializedOutcome = outcome is null
+            ? null
+            : ContinuationJson.SerializeColumn(outcome, "$.outcome", _options.Json, new ContinuationJsonBudget(_options.MaxReceiptOutcomeBytes));
+        parameters.Add("outcome", new JsonbParameter(serializedOutcome));
+        parameters.Add("retention_seconds", _options.ReceiptRetention.TotalSeconds);
+        return PauseAgainAsync(SnapshotParameters.Serialize(nextPause, _options.Json), parameters, cancellationToken);
+    }
+
+    private async Task<SavedState?> PauseAgainAsync(SnapshotParameters next, DynamicParameters parameters, CancellationToken cancellationToken)
+    {
+        using (next)
+        {
+            try
+            {
+                var row = await _connection.QuerySingleOrDefaultAsync<SavedRow>(Command(_resumeSql.PauseAgain, next.WithKeys(parameters), cancellationToken)).ConfigureAwait(false);
+                return row is null ? null : new SavedState(row.id, row.created_at, row.expires_at);
+            }
+            catch (Exception e)
+            {
+                if (e is not Npgsql.PostgresException)
+                {
+                    // As for a save: the driver may still be reading the parts' pooled array.
+                    next.KeepOutOfPool();
+                }
+
+                if (DbErrors.Translate(e) is { } translated)
+                {
+                    throw translated;
+                }
+
+                throw;
+            }
+        }
+    }
+
     /// <summary>Deletes receipts past their retention, and claim records a crashed host left running that long.</summary>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>How many receipts were deleted.</returns>
@@ -65,22 +147,23 @@ public sealed partial class PendingToolStateRepository
         return DbErrors.Translated(_connection.ExecuteAsync(Command(_resumeSql.PurgeExpired, parameters, cancellationToken)));
     }
 
-    private async Task<ResumeClaim> ClaimForResumeCoreAsync(Guid conversationId, string userId, string resumeId, DynamicParameters parameters, CancellationToken cancellationToken)
+    private async Task<ResumeClaim> ClaimForResumeCoreAsync(string sql, string userId, string resumeId, DynamicParameters parameters, CancellationToken cancellationToken)
     {
-        var reader = await _connection.ExecuteReaderAsync(Command(_resumeSql.Claim, parameters, cancellationToken)).ConfigureAwait(false);
+        var reader = await _connection.ExecuteReaderAsync(Command(sql, parameters, cancellationToken)).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
 
-        // Columns: 0 state status, 1 its resume id, 2 its claim time, 3 receipt status, 4 completed at, 5 outcome, 6.. claimed state.
+        // Columns: 0 state status, 1 its resume id, 2 its claim time, 3 receipt status, 4 completed at, 5 outcome,
+        // 6 the receipt's conversation (a legacy id's UUID, as the statement resolved it), 7.. claimed state.
         if (!reader.IsDBNull(3) && reader.GetFieldValue<string>(3) == "completed")
         {
             var outcome = reader.IsDBNull(5) ? (System.Text.Json.JsonElement?)null : PendingToolStateReader.Json(reader, 5);
-            return ResumeClaim.Completed(new ResumeReceipt(conversationId, userId, resumeId, reader.GetFieldValue<DateTimeOffset>(4), outcome));
+            return ResumeClaim.Completed(new ResumeReceipt(reader.GetFieldValue<Guid>(6), userId, resumeId, reader.GetFieldValue<DateTimeOffset>(4), outcome));
         }
 
-        if (!reader.IsDBNull(6))
+        if (!reader.IsDBNull(7))
         {
-            return ResumeClaim.Claimed(PendingToolStateReader.Read(reader, offset: 6));
+            return ResumeClaim.Claimed(PendingToolStateReader.Read(reader, offset: 7));
         }
 
         if (!reader.IsDBNull(0) && reader.GetFieldValue<string>(0) == "resuming")

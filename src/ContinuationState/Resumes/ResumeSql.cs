@@ -9,23 +9,27 @@ internal sealed class ResumeSql
     // Any record of this resume id blocks the claim, even when a new pause exists: a retried approval of an old
     // pause must never approve the new one. A 'completed' record is the receipt; a 'running' one whose claim is gone
     // (finished by a plain delete, or overwritten by a save) means the first run ended in an unknown way.
+    // A caller that chose its claim token (@claim_token) and lost the answer to its claim gets the same claim again
+    // (redelivered): the row it locked is still resuming under that resume id and token, so its tools have not run.
     private const string ClaimTemplate = """
         WITH attempt AS (
-            SELECT status, claimed_at, completed_at, outcome
+            SELECT conversation_id, status, claimed_at, completed_at, outcome
             FROM {resume_receipts}
-            WHERE conversation_id = @conversation_id AND user_id = @user_id AND resume_id = @resume_id
+            WHERE conversation_id = {conversation_id} AND user_id = @user_id AND resume_id = @resume_id
               AND (status = 'running' OR expires_at > clock_timestamp())
             FOR UPDATE
         ),
         target AS (
-            SELECT id, status, resume_id, resumed_at, expires_at > clock_timestamp() AS live
+            SELECT id, conversation_id, user_id, messages, pending_tool_calls, tools_dict, tool_schemas, agent_config,
+                   client_tools, created_at, expires_at, status, resumed_at, claim_token, resume_id,
+                   expires_at > clock_timestamp() AS live
             FROM {pending_tool_state}
-            WHERE conversation_id = @conversation_id AND user_id = @user_id
+            WHERE conversation_id = {conversation_id} AND user_id = @user_id
             FOR UPDATE
         ),
         claimed AS (
             UPDATE {pending_tool_state} AS p
-            SET status = 'resuming', resumed_at = clock_timestamp(), claim_token = gen_random_uuid(), resume_id = @resume_id,
+            SET status = 'resuming', resumed_at = clock_timestamp(), claim_token = COALESCE(@claim_token, gen_random_uuid()), resume_id = @resume_id,
                 expires_at = GREATEST(p.expires_at, clock_timestamp() + make_interval(secs => @grace_seconds))
             FROM target AS t
             WHERE p.id = t.id AND t.status = 'pending' AND t.live
@@ -39,12 +43,18 @@ internal sealed class ResumeSql
             SELECT conversation_id, user_id, resume_id, 'running', resumed_at FROM claimed
             ON CONFLICT (conversation_id, user_id, resume_id) DO UPDATE
             SET status = 'running', claimed_at = EXCLUDED.claimed_at, completed_at = NULL, outcome = NULL, expires_at = NULL
+        ),
+        redelivered AS (
+            SELECT id, conversation_id, user_id, messages, pending_tool_calls, tools_dict, tool_schemas, agent_config,
+                   client_tools, created_at, expires_at, status, resumed_at, claim_token, resume_id
+            FROM target
+            WHERE @claim_token IS NOT NULL AND status = 'resuming' AND resume_id = @resume_id AND claim_token = @claim_token
         )
-        SELECT t.status, t.resume_id, t.resumed_at, a.status, a.completed_at, a.outcome, c.*
+        SELECT t.status, t.resume_id, t.resumed_at, a.status, a.completed_at, a.outcome, a.conversation_id, c.*
         FROM (SELECT 1) AS one
         LEFT JOIN target AS t ON true
         LEFT JOIN attempt AS a ON true
-        LEFT JOIN claimed AS c ON true
+        LEFT JOIN (SELECT * FROM claimed UNION ALL SELECT * FROM redelivered) AS c ON true
         """;
 
     // Fenced like the fenced delete: the state goes and the receipt is written in one statement, or neither.
@@ -70,6 +80,40 @@ internal sealed class ResumeSql
         SELECT (SELECT count(*) FROM done), (SELECT completed_at FROM receipt)
         """;
 
+    // Complete-and-pause-again: the claimed row becomes the new pause in place (same row, so there is never a moment
+    // with no state or two) and, when it was claimed under a resume id, that id's receipt is written, in one statement
+    // or not at all. The fence is checked twice: by the lock (re-read after a concurrent change) and by the update.
+    private const string PauseAgainTemplate = """
+        WITH claim AS (
+            SELECT id, resume_id, resumed_at
+            FROM {pending_tool_state}
+            WHERE id = @id AND user_id = @user_id AND status = 'resuming'
+              AND claim_token = @claim_token AND resumed_at = @resumed_at
+            FOR UPDATE
+        ),
+        clock AS (SELECT clock_timestamp() AS ts),
+        paused AS (
+            UPDATE {pending_tool_state} AS p
+            SET messages = @messages, pending_tool_calls = @pending_tool_calls, tools_dict = @tools_dict,
+                tool_schemas = @tool_schemas, agent_config = @agent_config, client_tools = @client_tools,
+                created_at = k.ts, expires_at = k.ts + make_interval(secs => @ttl_seconds),
+                status = 'pending', resumed_at = NULL, claim_token = NULL, resume_id = NULL
+            FROM claim AS c CROSS JOIN clock AS k
+            WHERE p.id = c.id AND p.status = 'resuming' AND p.claim_token = @claim_token AND p.resumed_at = @resumed_at
+            RETURNING p.id, p.conversation_id, p.user_id, c.resume_id, c.resumed_at AS claimed_at, p.created_at, p.expires_at, k.ts
+        ),
+        receipt AS (
+            INSERT INTO {resume_receipts} AS r (conversation_id, user_id, resume_id, status, claimed_at, completed_at, outcome, expires_at)
+            SELECT d.conversation_id, d.user_id, d.resume_id, 'completed', d.claimed_at, d.ts, @outcome,
+                   d.ts + make_interval(secs => @retention_seconds)
+            FROM paused AS d
+            WHERE d.resume_id IS NOT NULL
+            ON CONFLICT (conversation_id, user_id, resume_id) DO UPDATE
+            SET status = 'completed', completed_at = EXCLUDED.completed_at, outcome = EXCLUDED.outcome, expires_at = EXCLUDED.expires_at
+        )
+        SELECT id, created_at, expires_at FROM paused
+        """;
+
     // Completed receipts past their retention, and 'running' rows a crashed or forgetful host left behind.
     private const string PurgeExpiredTemplate = """
         DELETE FROM {resume_receipts}
@@ -79,14 +123,20 @@ internal sealed class ResumeSql
 
     public ResumeSql(QualifiedNames names)
     {
-        Claim = names.Qualify(ClaimTemplate);
+        Claim = names.Qualify(ConversationKeySql.ByUuid(ClaimTemplate));
+        ClaimByLegacyId = names.Qualify(ConversationKeySql.ByLegacyId(ClaimTemplate));
         Complete = names.Qualify(CompleteTemplate);
+        PauseAgain = names.Qualify(PauseAgainTemplate);
         PurgeExpired = names.Qualify(PurgeExpiredTemplate);
     }
 
     public string Claim { get; }
 
+    public string ClaimByLegacyId { get; }
+
     public string Complete { get; }
+
+    public string PauseAgain { get; }
 
     public string PurgeExpired { get; }
 }

@@ -8,6 +8,10 @@ namespace ContinuationState.Serialization;
 /// <summary>
 /// Plain objects (classes, records, structs, anonymous types), shaped by System.Text.Json contract metadata:
 /// names, <c>[JsonPropertyName]</c>, <c>[JsonIgnore]</c>, the naming policy and ignore conditions, extension data.
+/// An object whose base type is polymorphic (<c>[JsonPolymorphic]</c>, <c>[JsonDerivedType]</c>, or a resolver's
+/// <see cref="JsonPolymorphismOptions"/>, as Microsoft.Extensions.AI's <c>AIContent</c> has) is written by the base's
+/// own contract, so its type discriminator (<c>$type</c>) is kept; a derived type the base does not know is refused
+/// as System.Text.Json refuses it, never written without its discriminator.
 /// </summary>
 internal sealed partial class JsonCoercer
 {
@@ -18,8 +22,9 @@ internal sealed partial class JsonCoercer
     {
         // The options cache contracts too, but validate the type on every lookup: a message list asks thousands of times.
         var contracts = _contracts ??= [];
-        if (!contracts.TryGetValue(type, out var info))
+        if (!contracts.TryGetValue(type, out var contract))
         {
+            JsonTypeInfo info;
             try
             {
                 info = _serializerOptions.GetTypeInfo(type);
@@ -29,18 +34,83 @@ internal sealed partial class JsonCoercer
                 throw Unsupported(type, exception.Message, exception);
             }
 
-            contracts.Add(type, info);
+            contract = new Contract(info, PolymorphicBaseOf(type));
+            contracts.Add(type, contract);
         }
 
-        if (info.Kind == JsonTypeInfoKind.Object)
+        if (contract.PolymorphicBase is { } polymorphicBase)
         {
-            WriteContractObject(value, info);
+            // Only the base's contract writes the discriminator; walking the derived type's own would drop it.
+            WriteWithConverter(value, polymorphicBase);
+        }
+        else if (contract.Info.Kind == JsonTypeInfoKind.Object)
+        {
+            WriteContractObject(value, contract.Info);
         }
         else
         {
-            WriteWithConverter(value, info);
+            WriteWithConverter(value, contract.Info);
         }
     }
+
+    /// <summary>
+    /// The polymorphic base to write <paramref name="type"/> by: the outermost base class (else interface) that lists
+    /// it as a derived type, as a collection of the root type (<c>IList&lt;AIContent&gt;</c>) is what reads it back;
+    /// else the nearest polymorphic one, whose contract then refuses the unknown type. Null when no base is polymorphic.
+    /// </summary>
+    private JsonTypeInfo? PolymorphicBaseOf(Type type)
+    {
+        JsonTypeInfo? nearest = null;
+        JsonTypeInfo? outermostListing = null;
+        for (var candidate = type.BaseType; candidate is not null && candidate != typeof(object) && candidate != typeof(ValueType); candidate = candidate.BaseType)
+        {
+            Consider(candidate);
+        }
+
+        if (nearest is null)
+        {
+            foreach (var candidate in type.GetInterfaces())
+            {
+                Consider(candidate);
+            }
+        }
+
+        return outermostListing ?? nearest;
+
+        void Consider(Type candidate)
+        {
+            if (PolymorphicContract(candidate) is not { } info)
+            {
+                return;
+            }
+
+            nearest ??= info;
+            foreach (var derived in info.PolymorphismOptions!.DerivedTypes)
+            {
+                if (derived.DerivedType == type)
+                {
+                    outermostListing = info;
+                    return;
+                }
+            }
+        }
+    }
+
+    private JsonTypeInfo? PolymorphicContract(Type candidate)
+    {
+        try
+        {
+            var info = _serializerOptions.GetTypeInfo(candidate);
+            return info.PolymorphismOptions is { DerivedTypes.Count: > 0 } ? info : null;
+        }
+        catch (Exception exception) when (exception is NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            // A base System.Text.Json cannot describe (an open generic, a ref struct) declares no polymorphism either.
+            return null;
+        }
+    }
+
+    private readonly record struct Contract(JsonTypeInfo Info, JsonTypeInfo? PolymorphicBase);
 
     private void WriteContractObject(object value, JsonTypeInfo info)
     {

@@ -50,7 +50,7 @@ internal sealed partial class JsonCoercer : IDisposable
 
     // Made on first use by plain objects: their contracts by type, and one set of member names per nesting level
     // (an object's names are done with before a sibling at the same level starts).
-    private Dictionary<Type, System.Text.Json.Serialization.Metadata.JsonTypeInfo>? _contracts;
+    private Dictionary<Type, Contract>? _contracts;
     private List<HashSet<string>>? _memberNames;
 
     /// <summary>A coercer for columns written by <see cref="WriteRoot"/>.</summary>

@@ -90,7 +90,7 @@ public sealed class ConversationResolutionTests(DatabaseFixture db) : IClassFixt
     }
 
     [Fact]
-    public async Task CachedLegacyId_WhoseConversationWasDeleted_IsResolvedAgain()
+    public async Task LegacyId_WhoseConversationWasDeletedAndRecreated_SavesToTheNewOne()
     {
         var service = db.CreateService();
         var legacy = TestData.NewLegacyId();
@@ -106,18 +106,96 @@ public sealed class ConversationResolutionTests(DatabaseFixture db) : IClassFixt
     }
 
     [Fact]
-    public async Task CachedLegacyId_WhoseConversationIsGone_SaveThrowsConversationNotFound()
+    public async Task LegacyId_WhoseConversationIsGone_SaveThrowsAsForAnUnknownId_OnAServiceThatUsedItBefore()
+    {
+        // The same input gets the same exception whatever the service saw before: DocsGPT's ValueError.
+        var used = db.CreateService();
+        var legacy = TestData.NewLegacyId();
+        var uuid = await TestData.CreateConversationAsync(db.DataSource, "user-a", legacy);
+        await used.SaveStateAsync(legacy, "user-a", TestData.Snapshot());
+        Assert.NotNull(await used.LoadStateAsync(legacy, "user-a"));
+        await TestData.ExecuteAsync(db.DataSource, "DELETE FROM conversations WHERE id = $1", uuid);
+        var before = await TestData.RowCountAsync(db.DataSource);
+
+        var warm = await Assert.ThrowsAsync<InvalidConversationIdException>(() => used.SaveStateAsync(legacy, "user-a", TestData.Snapshot()));
+        var cold = await Assert.ThrowsAsync<InvalidConversationIdException>(() => db.CreateService().SaveStateAsync(legacy, "user-a", TestData.Snapshot()));
+
+        Assert.Equal(legacy, warm.ConversationId);
+        Assert.Equal(cold.Message, warm.Message);
+        Assert.Equal(before, await TestData.RowCountAsync(db.DataSource));
+    }
+
+    [Fact]
+    public async Task LegacyId_WhoseConversationIsGone_EveryOperationAnswersNothingThere_OnAServiceThatUsedItBefore()
     {
         var service = db.CreateService();
         var legacy = TestData.NewLegacyId();
         var uuid = await TestData.CreateConversationAsync(db.DataSource, "user-a", legacy);
         await service.SaveStateAsync(legacy, "user-a", TestData.Snapshot());
+        var first = await service.ClaimForResumeAsync(legacy, "user-a", "resume-1");
+        Assert.True(await service.CompleteResumeAsync(first.State!));
+        await service.SaveStateAsync(legacy, "user-a", TestData.Snapshot("second pause"));
+
         await TestData.ExecuteAsync(db.DataSource, "DELETE FROM conversations WHERE id = $1", uuid);
 
-        var error = await Assert.ThrowsAsync<ConversationNotFoundException>(() => service.SaveStateAsync(legacy, "user-a", TestData.Snapshot()));
-
-        Assert.Equal(legacy, error.ConversationId);
+        Assert.Null(await service.LoadStateAsync(legacy, "user-a"));
+        Assert.Null(await service.ClaimStateAsync(legacy, "user-a"));
+        Assert.False(await service.ReleaseClaimAsync(legacy, "user-a"));
+        Assert.False(await service.MarkResumingAsync(legacy, "user-a"));
+        Assert.False(await service.DeleteStateAsync(legacy, "user-a"));
+        Assert.Equal(ResumeClaimStatus.NotFound, (await service.ClaimForResumeAsync(legacy, "user-a", "resume-1")).Status);
+        Assert.Equal(ResumeClaimStatus.NotFound, (await service.ClaimForResumeAsync(legacy, "user-a", "resume-2")).Status);
     }
+
+    [Fact]
+    public async Task LegacyId_MovedToAnotherConversation_NoOperationTouchesTheOldRow()
+    {
+        var service = db.CreateService();
+        var legacy = TestData.NewLegacyId();
+        var old = await TestData.CreateConversationAsync(db.DataSource, "user-a", legacy);
+        await service.SaveStateAsync(legacy, "user-a", TestData.Snapshot("old"));
+        var claimed = await service.ClaimForResumeAsync(legacy, "user-a", "resume-old");
+        Assert.True(await service.CompleteResumeAsync(claimed.State!, new { answer = "old" }));
+        await service.SaveStateAsync(legacy, "user-a", TestData.Snapshot("old, paused again"));
+        var oldRow = await RowTextAsync(old);
+
+        // The legacy id now names another conversation.
+        await TestData.ExecuteAsync(db.DataSource, "UPDATE conversations SET legacy_mongo_id = NULL WHERE id = $1", old);
+        var moved = await TestData.CreateConversationAsync(db.DataSource, "user-a", legacy);
+
+        Assert.Null(await service.LoadStateAsync(legacy, "user-a"));
+        Assert.Null(await service.ClaimStateAsync(legacy, "user-a"));
+        Assert.False(await service.MarkResumingAsync(legacy, "user-a"));
+        Assert.False(await service.ReleaseClaimAsync(legacy, "user-a"));
+        Assert.False(await service.DeleteStateAsync(legacy, "user-a"));
+        Assert.Equal(ResumeClaimStatus.NotFound, (await service.ClaimForResumeAsync(legacy, "user-a", "resume-old")).Status);
+        Assert.Equal(oldRow, await RowTextAsync(old));
+
+        await service.SaveStateAsync(legacy, "user-a", TestData.Snapshot("new"));
+        Assert.Equal(moved, (await service.LoadStateAsync(legacy, "user-a"))!.ConversationId);
+        Assert.Equal(oldRow, await RowTextAsync(old));
+    }
+
+    [Fact]
+    public async Task LegacyId_ClaimForResumeRetry_ReceiptNamesTheResolvedConversation()
+    {
+        var service = db.CreateService();
+        var legacy = TestData.NewLegacyId();
+        var uuid = await TestData.CreateConversationAsync(db.DataSource, "user-a", legacy);
+        await service.SaveStateAsync(legacy, "user-a", TestData.Snapshot());
+        var first = await service.ClaimForResumeAsync(legacy, "user-a", "resume-1");
+        Assert.Equal(uuid, first.State!.ConversationId);
+        Assert.True(await service.CompleteResumeAsync(first.State));
+
+        var retry = await db.CreateService().ClaimForResumeAsync(legacy, "user-a", "resume-1");
+
+        Assert.Equal(ResumeClaimStatus.Completed, retry.Status);
+        Assert.Equal(uuid, retry.Receipt!.ConversationId);
+    }
+
+    // Every column of the conversation's state row, as text, to prove an operation left it alone.
+    private Task<string?> RowTextAsync(Guid conversation)
+        => TestData.ScalarAsync<string>(db.DataSource, "SELECT p::text FROM pending_tool_state AS p WHERE conversation_id = $1", conversation);
 
     [Fact]
     public async Task LegacyLookup_IsNotScopedByUser_ButTheStateIs()

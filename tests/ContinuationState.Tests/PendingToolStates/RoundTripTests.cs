@@ -2,7 +2,7 @@ using ContinuationState.Tests.Infrastructure;
 
 namespace ContinuationState.Tests.PendingToolStates;
 
-/// <summary>Counts the commands the server receives per operation: one, or two for a legacy id not seen before.</summary>
+/// <summary>Counts the commands the server receives per operation: one, for a UUID or a legacy id alike.</summary>
 public sealed class RoundTripTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
     [Fact]
@@ -24,30 +24,33 @@ public sealed class RoundTripTests(DatabaseFixture db) : IClassFixture<DatabaseF
     }
 
     [Fact]
-    public async Task LegacyId_CostsTwoRoundTripsCold_AndOneOnceSeen()
+    public async Task LegacyId_CostsOneRoundTrip_FromItsFirstUse()
     {
+        // The statement resolves the legacy id itself: there is no lookup first, cold or warm.
         var service = db.CreateService();
         var legacy = TestData.NewLegacyId();
         await TestData.CreateConversationAsync(db.DataSource, "user-a", legacy);
         using var counter = new CommandCounter(db.DatabaseName);
 
-        await AssertRoundTrips(counter, 2, () => service.SaveStateAsync(legacy, "user-a", TestData.Snapshot()));
+        await AssertRoundTrips(counter, 1, () => service.SaveStateAsync(legacy, "user-a", TestData.Snapshot()));
         await AssertRoundTrips(counter, 1, () => service.LoadStateAsync(legacy, "user-a"));
         await AssertRoundTrips(counter, 1, () => service.ClaimStateAsync(legacy, "user-a"));
         await AssertRoundTrips(counter, 1, () => service.ReleaseClaimAsync(legacy, "user-a"));
+        await AssertRoundTrips(counter, 1, () => service.MarkResumingAsync(legacy, "user-a"));
+        await AssertRoundTrips(counter, 1, () => service.ReleaseClaimAsync(legacy, "user-a"));
+        await AssertRoundTrips(counter, 1, () => service.ClaimForResumeAsync(legacy, "user-a", "resume-1"));
         await AssertRoundTrips(counter, 1, () => service.DeleteStateAsync(legacy, "user-a"));
     }
 
     [Fact]
-    public async Task LegacyId_ColdLoad_CostsTwoRoundTrips()
+    public async Task LegacyId_ColdLoad_CostsOneRoundTrip()
     {
-        var service = db.CreateService();
         var legacy = TestData.NewLegacyId();
         await TestData.CreateConversationAsync(db.DataSource, "user-a", legacy);
         using var counter = new CommandCounter(db.DatabaseName);
 
-        await AssertRoundTrips(counter, 2, () => service.LoadStateAsync(legacy, "user-a"));
-        await AssertRoundTrips(counter, 1, () => service.LoadStateAsync(legacy, "user-a"));
+        await AssertRoundTrips(counter, 1, () => db.CreateService().LoadStateAsync(legacy, "user-a"));
+        await AssertRoundTrips(counter, 1, () => db.CreateService().LoadStateAsync(TestData.NewLegacyId(), "user-a"));
     }
 
     [Fact]

@@ -39,6 +39,8 @@ public sealed class HostileInputTests(DatabaseFixture db) : IClassFixture<Databa
         ["UUID with a trailing newline"] = ids => ids.Uuid + "\n",
         ["UUID with a zero-width space"] = ids => ids.Uuid + "\u200B",
         ["UUID with U+0000"] = ids => ids.Uuid + "\0",
+        ["UUID with a lone surrogate"] = ids => ids.Uuid + "\uD800",
+        ["legacy id with a lone surrogate"] = ids => ids.Legacy[..23] + "\uDC00",
         ["UUID with Cyrillic a"] = ids => "\u0430" + ids.Uuid[1..],
         ["UUID with Greek alpha"] = ids => "\u03B1" + ids.Uuid[1..],
         ["UUID with fullwidth a"] = ids => "\uFF41" + ids.Uuid[1..],
@@ -51,6 +53,19 @@ public sealed class HostileInputTests(DatabaseFixture db) : IClassFixture<Databa
         ["legacy id with fullwidth 0"] = ids => ids.Legacy[..1] + "\uFF10" + ids.Legacy[2..],
         ["23 hex digits"] = ids => ids.Legacy[..23],
         ["25 hex digits"] = ids => ids.Legacy + "0",
+    };
+
+    /// <summary>
+    /// Text PostgreSQL cannot hold. A lone surrogate has no UTF-8 form: unchecked, the driver's encoder throws from
+    /// inside parameter binding, after a connection was taken.
+    /// </summary>
+    private static readonly Dictionary<string, string> UnstorableText = new()
+    {
+        ["a lone high surrogate"] = "u\uD800x",
+        ["a lone low surrogate"] = "\uDC00user",
+        ["a reversed surrogate pair"] = "user-\uDC00\uD83D",
+        ["a high surrogate cut off at the end"] = "user-a \uD83D",
+        ["U+0000 after a surrogate pair"] = "user-\uD83D\uDE00\0",
     };
 
     private static readonly Dictionary<string, HostileCase> Cases = BuildCases();
@@ -258,7 +273,7 @@ public sealed class HostileInputTests(DatabaseFixture db) : IClassFixture<Databa
         await service.SaveStateAsync(victim, User, TestData.Snapshot("victim"));
         var loaded = await service.LoadStateAsync(victim, User);
         Assert.NotNull(loaded);
-        return new Context(service, new Ids(uuid, legacy), victim, loaded);
+        return new Context(service, new Ids(uuid, legacy), victim, loaded, db.DataSource);
     }
 
     private static PendingToolState Forge(Guid id, Guid token, Guid conversation, string user, DateTimeOffset resumedAt)
@@ -311,6 +326,32 @@ public sealed class HostileInputTests(DatabaseFixture db) : IClassFixture<Databa
         Add("mark: user id with U+0000", c => c.Service.MarkResumingAsync(c.Victim, "\0"), typeof(ArgumentException), "userId");
         Add("delete: empty user id", c => c.Service.DeleteStateAsync(c.Victim, ""), typeof(ArgumentException), "userId");
         Add("delete: user id with U+0000 after the owner's", c => c.Service.DeleteStateAsync(c.Victim, User + "\0"), typeof(ArgumentException), "userId");
+
+        // Text PostgreSQL cannot hold, as a user id or resume id of every operation (and of the fenced ones, whose
+        // state a host may have built itself): refused before a connection is taken.
+        foreach (var (label, text) in UnstorableText)
+        {
+            Add($"save: user id with {label}", c => c.Service.SaveStateAsync(c.Ids.Uuid, text, TestData.Snapshot()), typeof(ArgumentException), "userId");
+            Add($"save by legacy id: user id with {label}", c => c.Service.SaveStateAsync(c.Ids.Legacy, text, TestData.Snapshot()), typeof(ArgumentException), "userId");
+            Add($"load: user id with {label}", c => c.Service.LoadStateAsync(c.Victim, text), typeof(ArgumentException), "userId");
+            Add($"claim: user id with {label}", c => c.Service.ClaimStateAsync(c.Victim, text), typeof(ArgumentException), "userId");
+            Add($"claim for resume: user id with {label}", c => c.Service.ClaimForResumeAsync(c.Victim, text, "resume-1"), typeof(ArgumentException), "userId");
+            Add($"claim for resume: resume id with {label}", c => c.Service.ClaimForResumeAsync(c.Victim, User, text), typeof(ArgumentException), "resumeId");
+            Add($"release: user id with {label}", c => c.Service.ReleaseClaimAsync(c.Victim, text), typeof(ArgumentException), "userId");
+            Add($"mark: user id with {label}", c => c.Service.MarkResumingAsync(c.Victim, text), typeof(ArgumentException), "userId");
+            Add($"delete: user id with {label}", c => c.Service.DeleteStateAsync(c.Victim, text), typeof(ArgumentException), "userId");
+            Add($"fenced release: user id with {label}", c => c.Service.ReleaseClaimAsync(ForgeFor(c, text)), typeof(ArgumentException), "claimed");
+            Add($"fenced delete: user id with {label}", c => c.Service.DeleteStateAsync(ForgeFor(c, text)), typeof(ArgumentException), "claimed");
+            Add($"complete: user id with {label}", c => c.Service.CompleteResumeAsync(ForgeFor(c, text, "resume-1")), typeof(ArgumentException), "claimed");
+            Add($"repository save: user id with {label}", c => OnRepository(c, r => r.SaveStateAsync(c.Loaded.ConversationId, text, TestData.Snapshot())), typeof(ArgumentException), "userId");
+            Add($"repository claim for resume: resume id with {label}", c => OnRepository(c, r => r.ClaimForResumeAsync(c.Loaded.ConversationId, User, text)), typeof(ArgumentException), "resumeId");
+            Add($"conversations create: user id with {label}", c => OnConversations(c, r => r.CreateAsync(text)), typeof(ArgumentException), "userId");
+            Add($"conversations create: name with {label}", c => OnConversations(c, r => r.CreateAsync(User, text)), typeof(ArgumentException), "name");
+            Add($"conversations resolve: user id with {label}", c => OnConversations(c, r => r.ResolveAsync(c.Ids.Legacy, text)), typeof(ArgumentException), "userId");
+            Add($"conversations get: user id with {label}", c => OnConversations(c, r => r.GetAsync(Guid.Parse(c.Ids.Uuid), text)), typeof(ArgumentException), "userId");
+            Add($"conversations get by legacy id: legacy id with {label}", c => OnConversations(c, r => r.GetByLegacyIdAsync(text)), typeof(ArgumentException), "legacyMongoId");
+            Add($"conversations get by legacy id: user id with {label}", c => OnConversations(c, r => r.GetByLegacyIdAsync(c.Ids.Legacy, text)), typeof(ArgumentException), "userId");
+        }
 
         // The snapshot and its required parts.
         Add("save: null snapshot", c => c.Service.SaveStateAsync(c.Ids.Uuid, User, null!), typeof(ArgumentNullException), "snapshot");
@@ -400,6 +441,31 @@ public sealed class HostileInputTests(DatabaseFixture db) : IClassFixture<Databa
             => Add("save: " + name, c => SavePart(c, change), typeof(ContinuationJsonException), jsonPathPrefix: jsonPathPrefix);
     }
 
+    /// <summary>A claimed-looking copy of the victim's state under another user id, as a host could build one.</summary>
+    private static PendingToolState ForgeFor(Context context, string userId, string? resumeId = null)
+    {
+        var forged = Forge(context.Loaded.Id, Guid.NewGuid(), context.Loaded.ConversationId, userId, DateTimeOffset.UtcNow);
+        return resumeId is null ? forged : new PendingToolState
+        {
+            Id = forged.Id, ConversationId = forged.ConversationId, UserId = forged.UserId, Messages = forged.Messages,
+            PendingToolCalls = forged.PendingToolCalls, ToolsDict = forged.ToolsDict, ToolSchemas = forged.ToolSchemas,
+            AgentConfig = forged.AgentConfig, CreatedAt = forged.CreatedAt, ExpiresAt = forged.ExpiresAt, Status = forged.Status,
+            ResumedAt = forged.ResumedAt, ClaimToken = forged.ClaimToken, ResumeId = resumeId,
+        };
+    }
+
+    private static async Task OnRepository(Context context, Func<PendingToolStateRepository, Task> act)
+    {
+        await using var connection = await context.DataSource.OpenConnectionAsync();
+        await act(new PendingToolStateRepository(connection));
+    }
+
+    private static async Task OnConversations(Context context, Func<ConversationsRepository, Task> act)
+    {
+        await using var connection = await context.DataSource.OpenConnectionAsync();
+        await act(new ConversationsRepository(connection));
+    }
+
     private static Task Save(Context context, string conversationId)
         => context.Service.SaveStateAsync(conversationId, User, TestData.Snapshot());
 
@@ -463,7 +529,7 @@ public sealed class HostileInputTests(DatabaseFixture db) : IClassFixture<Databa
     /// <summary>The ids of a conversation with no state: its UUID and the legacy id of a second one.</summary>
     private sealed record Ids(string Uuid, string Legacy);
 
-    private sealed record Context(ContinuationService Service, Ids Ids, string Victim, PendingToolState Loaded);
+    private sealed record Context(ContinuationService Service, Ids Ids, string Victim, PendingToolState Loaded, Npgsql.NpgsqlDataSource DataSource);
 
     private sealed record HostileCase(Func<Context, Task> Act, Type Expected, string? ParamName, string? JsonPathPrefix, bool ReachesServer);
 

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Agents.AI;
+using Microsoft.Extensions.AI;
+
+namespace ContinuationState.Extensions.AI.Agents;
+
+/// <summary>
+/// How an <see cref="AgentPause"/> maps onto the six parts: <c>messages</c> the paused run's response messages,
+/// <c>pending_tool_calls</c> as for a chat pause, <c>agent_config</c> the agent's id and name and the serialized
+/// session; <c>tools_dict</c> and <c>tool_schemas</c> stay empty (the agent holds its tools), <c>client_tools</c> null.
+/// The session is kept as JSON text inside <c>agent_config</c>, not as a jsonb object: jsonb sorts keys, and the
+/// framework reads the history in it with options that need <c>$type</c> first (microsoft/agent-framework#2962).
+/// </summary>
+internal static class AgentPauseSnapshot
+{
+    public const string Format = "microsoft.agents.ai";
+
+    public static ContinuationSnapshot From(AgentPause pause, AIAgent agent)
+    {
+        var agentConfig = new JsonObject
+        {
+            ["format"] = Format,
+            ["agent_id"] = agent.Id,
+            ["agent_name"] = agent.Name,
+            ["session_json"] = pause.Session.GetRawText(),
+        };
+        return new ContinuationSnapshot(
+            ChatJson.Serialize<IReadOnlyList<ChatMessage>>(pause.Messages),
+            ChatJson.Serialize<JsonNode>(ChatPauseSnapshot.PendingCalls(pause.ApprovalRequests, pause.ClientToolCalls)),
+            ChatJson.Serialize<JsonNode>(new JsonObject()),
+            ChatJson.Serialize<JsonNode>(new JsonArray()),
+            ChatJson.Serialize<JsonNode>(agentConfig),
+            null);
+    }
+
+    public static JsonElement Session(JsonElement agentConfig)
+    {
+        if (agentConfig.ValueKind == JsonValueKind.Object
+            && agentConfig.TryGetProperty("format", out var format) && format.ValueKind == JsonValueKind.String && format.GetString() == Format
+            && agentConfig.TryGetProperty("session_json", out var session) && session.ValueKind == JsonValueKind.String)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(session.GetString()!);
+                return document.RootElement.Clone();
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException("The stored agent session is not JSON.", e);
+            }
+        }
+
+        throw new InvalidDataException("The stored agent_config part holds no Agent Framework session: the state was not saved as an agent pause.");
+    }
+}

@@ -1,0 +1,94 @@
+using Microsoft.Extensions.AI;
+
+namespace ContinuationState.Extensions.AI;
+
+/// <summary>
+/// Microsoft.Extensions.AI turns on <see cref="IContinuationService"/>: save the pause a response stopped at, claim it
+/// exactly once under the resume's idempotency key, resume with the user's decisions bound to the stored requests,
+/// and finish (completed, or paused again) with the fenced claim.
+/// </summary>
+public static class ChatContinuationExtensions
+{
+    /// <summary>Saves <paramref name="pause"/> as the conversation's pending state (an upsert, as <see cref="IContinuationService.SaveStateAsync"/>).</summary>
+    /// <param name="service">The continuation service.</param>
+    /// <param name="conversationId">A canonical UUID or a legacy MongoDB ObjectId.</param>
+    /// <param name="userId">The owner.</param>
+    /// <param name="pause">The paused turn.</param>
+    /// <param name="ttl">How long it stays resumable; <see cref="ContinuationStateOptions.DefaultTtl"/> when null.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The conversation id as given.</returns>
+    public static Task<string> SaveChatPauseAsync(this IContinuationService service, string conversationId, string userId, ChatPause pause, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(pause);
+        return service.SaveStateAsync(conversationId, userId, ChatPauseSnapshot.From(pause), ttl, cancellationToken);
+    }
+
+    /// <summary>
+    /// Claims the conversation's pause under <paramref name="resumeId"/> (<see cref="IContinuationService.ClaimForResumeAsync(string, string, string, CancellationToken)"/>):
+    /// of any number of concurrent or retried resumes, exactly one gets the pause; a retry after it finished gets the receipt.
+    /// </summary>
+    /// <param name="service">The continuation service.</param>
+    /// <param name="conversationId">A canonical UUID or a legacy MongoDB ObjectId.</param>
+    /// <param name="userId">The owner; another user's pause answers as not found.</param>
+    /// <param name="resumeId">The resume's idempotency key.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The claim, with the typed pause when this call won it.</returns>
+    /// <exception cref="InvalidDataException">The claimed state was not saved as a Microsoft.Extensions.AI pause; the claim is released.</exception>
+    public static async Task<ChatResumeClaim> ClaimChatPauseAsync(this IContinuationService service, string conversationId, string userId, string resumeId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return await TypedClaim.ClaimAsync(service, conversationId, userId, resumeId, static claim => new ChatResumeClaim(claim), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Ends a resume: when <paramref name="response"/> stopped for the user again, the new pause replaces the claimed one
+    /// in one fenced statement (<see cref="IContinuationService.CompleteAndPauseAgainAsync"/>); otherwise the pause is
+    /// deleted and the receipt written (<see cref="IContinuationService.CompleteResumeAsync"/>).
+    /// </summary>
+    /// <param name="service">The continuation service.</param>
+    /// <param name="claimed">The claimed pause.</param>
+    /// <param name="resumeMessages">The messages the resume called the chat client with.</param>
+    /// <param name="response">The chat client's response.</param>
+    /// <param name="options">The options the resume ran with (their tools are saved with a new pause); the stored ones when null.</param>
+    /// <param name="outcome">The receipt's document (e.g. the answer's message id); null for none.</param>
+    /// <param name="ttl">A new pause's life; <see cref="ContinuationStateOptions.DefaultTtl"/> when null.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>Completed, paused again, or fenced out (the claim was no longer current; nothing changed).</returns>
+    public static async Task<ChatResumeOutcome> FinishChatResumeAsync(
+        this IContinuationService service,
+        ClaimedChatPause claimed,
+        IEnumerable<ChatMessage> resumeMessages,
+        ChatResponse response,
+        ChatOptions? options = null,
+        object? outcome = null,
+        TimeSpan? ttl = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(claimed);
+        if (ChatPause.TryCreate(resumeMessages, response, options ?? claimed.Options, out var next))
+        {
+            return await service.CompleteAndPauseAgainAsync(claimed.State, ChatPauseSnapshot.From(next), outcome, ttl, cancellationToken).ConfigureAwait(false)
+                ? ChatResumeOutcome.PausedAgain
+                : ChatResumeOutcome.FencedOut;
+        }
+
+        return await service.CompleteResumeAsync(claimed.State, outcome, cancellationToken).ConfigureAwait(false)
+            ? ChatResumeOutcome.Completed
+            : ChatResumeOutcome.FencedOut;
+    }
+
+    /// <summary>Hands a claimed pause back after a failed resume (fenced: only while the claim is current).</summary>
+    /// <param name="service">The continuation service.</param>
+    /// <param name="claimed">The claimed pause.</param>
+    /// <param name="ttl">The least remaining life; <see cref="ContinuationStateOptions.DefaultTtl"/> when null.</param>
+    /// <param name="cancellationToken">Cancels the operation; pass <see cref="CancellationToken.None"/> when the client hung up.</param>
+    /// <returns>True when the claim was released.</returns>
+    public static Task<bool> ReleaseChatPauseAsync(this IContinuationService service, ClaimedChatPause claimed, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(claimed);
+        return service.ReleaseClaimAsync(claimed.State, ttl, cancellationToken);
+    }
+}

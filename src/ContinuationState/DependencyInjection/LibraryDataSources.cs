@@ -14,7 +14,7 @@ namespace ContinuationState.Internal;
 /// </summary>
 internal sealed class LibraryDataSources : IAsyncDisposable, IDisposable
 {
-    /// <summary>Room for every constant statement the service sends (about a dozen), with some to spare.</summary>
+    /// <summary>Room for every constant statement the service sends (about twenty), with some to spare.</summary>
     internal const int MaxAutoPrepare = 32;
 
     /// <summary>A statement is prepared on a connection the second time it runs there.</summary>

@@ -90,6 +90,12 @@ internal enum RawVariant
     Dapper = 16,
 
     /// <summary>
+    /// Keeps one connection open across calls instead of taking it from the pool and returning it each time, as
+    /// pgbench does: prices the pool's rent and return (reset included, unless the data source skips it).
+    /// </summary>
+    HeldConnection = 64,
+
+    /// <summary>
     /// Serializes the CLR payload with System.Text.Json (the library's encoder, no policies) on every save: what a host
     /// holding its own message types pays at least to send them, the fair baseline for the library's CLR rows.
     /// </summary>
@@ -124,7 +130,8 @@ internal sealed class RawClient(string name, NpgsqlDataSource dataSource, Librar
             _bytes = new PayloadBytes(SerializeClr(clr.Messages), SerializeClr(clr.PendingToolCalls), SerializeClr(clr.ToolsDict), SerializeClr(clr.ToolSchemas), SerializeClr(clr.AgentConfig));
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var lease = await OpenAsync();
+        var connection = lease.Connection;
         await using var reader = await ExecuteReaderAsync(connection, sql.Save, key, CommandBehavior.SingleRow);
         if (!await reader.ReadAsync())
         {
@@ -138,7 +145,8 @@ internal sealed class RawClient(string name, NpgsqlDataSource dataSource, Librar
 
     public async Task<bool> LoadAsync(StateKey key)
     {
-        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var lease = await OpenAsync();
+        var connection = lease.Connection;
         await using var reader = await ExecuteReaderAsync(connection, sql.Load, key, ReadBehavior);
         if (!await reader.ReadAsync())
         {
@@ -151,7 +159,8 @@ internal sealed class RawClient(string name, NpgsqlDataSource dataSource, Librar
 
     public async Task<bool> ClaimAsync(StateKey key)
     {
-        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var lease = await OpenAsync();
+        var connection = lease.Connection;
         await using var reader = await ExecuteReaderAsync(connection, sql.Claim, key, ReadBehavior);
         if (!await reader.ReadAsync())
         {
@@ -172,6 +181,25 @@ internal sealed class RawClient(string name, NpgsqlDataSource dataSource, Librar
 
     public Task<bool> DeleteAsync(StateKey key) => AffectsRowAsync(sql.Delete, key);
 
+    private NpgsqlConnection? _held;
+
+    private async ValueTask<Lease> OpenAsync()
+    {
+        if ((variant & RawVariant.HeldConnection) == 0)
+        {
+            return new Lease(await dataSource.OpenConnectionAsync(), Owned: true);
+        }
+
+        _held ??= await dataSource.OpenConnectionAsync();
+        return new Lease(_held, Owned: false);
+    }
+
+    /// <summary>A connection for one call: returned to the pool after it, unless the client holds it.</summary>
+    private readonly record struct Lease(NpgsqlConnection Connection, bool Owned) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Owned ? Connection.DisposeAsync() : ValueTask.CompletedTask;
+    }
+
     private CommandBehavior ReadBehavior => (variant & RawVariant.SequentialAccess) != 0
         ? CommandBehavior.SingleRow | CommandBehavior.SequentialAccess
         : CommandBehavior.SingleRow;
@@ -180,7 +208,8 @@ internal sealed class RawClient(string name, NpgsqlDataSource dataSource, Librar
     {
         // Statements either report rows affected (a plain DELETE) or select a count (release, which also forgets
         // the claim's resume receipt in the same statement): read whichever this one does, as the library does.
-        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var lease = await OpenAsync();
+        var connection = lease.Connection;
         await using var reader = await ExecuteReaderAsync(connection, statement, key, CommandBehavior.Default);
         if (reader.FieldCount == 0)
         {

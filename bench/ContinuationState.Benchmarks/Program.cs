@@ -1,5 +1,7 @@
-// The benchmark harness of issue 5: every operation of the library against a raw Npgsql baseline that sends the
-// same SQL on the same data source, interleaved, at 1 KB to 16 MB and 1 to 64 callers.
+// The benchmark harness of issue 5: every operation of the library, on the data source AddContinuationState builds
+// from the connection string, against a raw Npgsql baseline that sends the same SQL unprepared on a default data
+// source, interleaved, at 1 KB to 16 MB and 1 to 64 callers; then, at 1 KB, against the limit (issue 16): raw Npgsql
+// with prepared statements, and pgbench -M prepared running the library's own load and save statements.
 //   ./build.sh bench --quick        under three minutes; writes artifacts/bench/summary.json
 //   ./build.sh bench                the full run (about ten minutes), with the experiments
 // Options: --quick, --experiments, --no-experiments, --sizes 1KB,64KB,1MB,16MB, --ops save_new,load_hit,
@@ -9,7 +11,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using ContinuationState;
 using ContinuationState.Benchmarks;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 var quick = args.Contains("--quick");
@@ -30,13 +32,16 @@ if (string.IsNullOrWhiteSpace(connectionString))
 var total = Stopwatch.StartNew();
 const string Schema = "continuationstate_bench";
 
-// One data source, as a host registers it, shared by the library and the baseline; default settings.
+// The baseline's data source, with default settings (as a host registers one); it also does the set-up.
 await using var dataSource = NpgsqlDataSource.Create(connectionString);
+// Raw Npgsql at its best: every statement prepared, no reset on close.
+await using var preparedSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString);
 var database = await BenchDatabase.CreateAsync(dataSource, Schema);
+// The library as a host gets it from AddContinuationState with a connection string: its own data sources.
+await using var libraryProvider = LibraryProvider(connectionString, Schema);
 try
 {
-    var options = new ContinuationStateOptions { Schema = Schema };
-    var service = new ContinuationService(dataSource, Options.Create(options));
+    var service = libraryProvider.GetRequiredService<ContinuationService>();
     var sql = LibrarySql.For(Schema);
 
     const string User = "bench-user";
@@ -50,6 +55,13 @@ try
     var rawColdConversation = await database.CreateConversationAsync(User, RawColdLegacyId);
 
     var raw = new RawClient("raw", dataSource, sql);
+    var rawPrepared = new RawClient("raw prepared", preparedSource, sql, RawVariant.Prepared);
+    var rawPreparedConversation = await database.CreateConversationAsync(User);
+    var rawPreparedSide = new Side(rawPrepared, rawPreparedConversation, rawPreparedConversation.ToString());
+    // As pgbench runs: one connection held open across calls, no pool in between.
+    var rawHeld = new RawClient("raw prepared, one open connection", preparedSource, sql, RawVariant.Prepared | RawVariant.HeldConnection);
+    var rawHeldConversation = await database.CreateConversationAsync(User);
+    var rawHeldSide = new Side(rawHeld, rawHeldConversation, rawHeldConversation.ToString());
     var putter = new RawClient("set-up", dataSource, sql);
     var rawSide = new Side(raw, rawConversation, rawConversation.ToString());
     var variants = new (string IdKind, string PayloadKind, Side Library, Side Raw, int Trips)[]
@@ -65,7 +77,7 @@ try
             new Side(new RawClient("raw (resolve, then statement)", dataSource, sql, RawVariant.ResolveLegacy), rawColdConversation, RawColdLegacyId),
             1),
     };
-    var clients = variants.SelectMany(v => new[] { v.Library.Client, v.Raw.Client }).Append(putter).Distinct().ToList();
+    var clients = variants.SelectMany(v => new[] { v.Library.Client, v.Raw.Client }).Append(putter).Append(rawPrepared).Append(rawHeld).Distinct().ToList();
     var context = new BenchContext(database, putter);
     var measurement = new Measurement(context, settings);
 
@@ -90,7 +102,7 @@ try
     int[] ConcurrencyFor(int size) => size == 1 << 10 || (!quick && size <= 1 << 20) ? [8, 64] : [];
 
     Console.WriteLine($"ContinuationState benchmark ({(quick ? "quick" : "full")}): {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores");
-    Console.WriteLine($"server: {await ServerVersionAsync(dataSource)}; data source: {Describe(dataSource.ConnectionString)}");
+    Console.WriteLine($"server: {await ServerVersionAsync(dataSource)}; raw's data source: {Describe(dataSource.ConnectionString)}; library's: {Describe(LibraryStatementsConnectionString(service))}");
     Console.WriteLine("library payload: JsonElement; raw payload: the same JSON pre-serialised to UTF-8. Rows marked clr: a CLR object graph, against raw Npgsql that serializes it with System.Text.Json on every save");
     Console.WriteLine();
 
@@ -119,7 +131,10 @@ try
     }
 
     var rows = new List<Row>();
+    var limitRows = new List<Row>();
     var experimentRows = new List<Row>();
+    var floor = PgbenchFloor.Find(connectionString, outDir);
+    Console.WriteLine(floor is null ? "pgbench not found: no server-side floor in this run" : $"floor: {floor.Version} -M prepared, one client");
     foreach (var size in sizes)
     {
         var payload = Payload.Create(size);
@@ -149,6 +164,51 @@ try
             }
         }
 
+        if (size == 1 << 10)
+        {
+            // Against the limit, one caller: raw Npgsql with every statement prepared, then pgbench.
+            Console.WriteLine("1 KB against raw prepared Npgsql and pgbench -M prepared:");
+            var library = variants[0].Library;
+            foreach (var op in new[] { Operation.SaveNew, Operation.SaveExisting, Operation.LoadHit, Operation.LoadMiss, Operation.Claim, Operation.Release, Operation.Delete }
+                .Where(op => onlyOps is null || onlyOps.Contains(op.Name)))
+            {
+                var cell = await measurement.SequentialAsync(op, library, rawPreparedSide);
+                var row = new Row(op.Name, "uuid", "json_element", 1, size, payload.ActualBytes, op.RoundTrips, cell, "library", "raw prepared", "raw_prepared");
+                limitRows.Add(row);
+                Progress(row);
+            }
+
+            if (floor is not null)
+            {
+                foreach (var (op, target) in new[] { (Operation.LoadHit, (double?)0.75), (Operation.SaveExisting, (double?)0) }
+                    .Where(x => onlyOps is null || onlyOps.Contains(x.Item1.Name)))
+                {
+                    (string, Side, double?)[] contenders = [("library", library, target), ("raw prepared", rawPreparedSide, 0), ("raw prepared, one open connection", rawHeldSide, 0)];
+                    var floorRows = await floor.MeasureAsync(op, sql, payload, context, contenders, quick ? 12 : 24, 0.25);
+                    limitRows.AddRange(floorRows);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {op.Name,-28} {"1 KB",6}  pgbench {floorRows[0].Cell.Raw.OpsPerSec,9:0.0}/s  {string.Join("  ", floorRows.Select(r => $"{r.LibraryLabel} {r.Cell.Library.OpsPerSec:0.0}/s ({r.Ratio:0.00})"))}"));
+                }
+            }
+        }
+
+        if (experiments)
+        {
+            experimentRows.AddRange(await Experiments.RunAsync(size, payload, dataSource, connectionString, sql, context, settings, variants[0].Library, rawSide, Schema));
+        }
+
+        await database.VacuumAsync();
+    }
+
+    // The concurrent cells last: they leave dozens of idle connections in each pool, which Npgsql hands out in turn,
+    // so a sequential cell after them would run mostly on connections that have not yet prepared its statement (a
+    // cost each connection pays once, which a cell of a dozen large-payload calls would measure instead of the call).
+    foreach (var size in sizes.Where(size => ConcurrencyFor(size).Length > 0))
+    {
+        var payload = Payload.Create(size);
+        clients.ForEach(c => c.Use(payload));
+        measurement.BeforeBlock = size >= 1 << 20 ? database.SettleAsync : null;
+        Console.WriteLine($"{Payload.Label(size)}, concurrent callers:");
         foreach (var callers in ConcurrencyFor(size))
         {
             foreach (var op in Operation.Concurrent.Where(op => onlyOps is null || onlyOps.Contains(op.Name)))
@@ -163,21 +223,30 @@ try
             }
         }
 
-        if (experiments)
-        {
-            experimentRows.AddRange(await Experiments.RunAsync(size, payload, dataSource, connectionString, sql, context, settings, variants[0].Library, rawSide, Schema));
-        }
-
         await database.VacuumAsync();
     }
 
+    // Listed by size, then callers, as before the concurrent cells moved to the end.
+    rows = [.. rows.OrderBy(r => r.PayloadBytes).ThenBy(r => r.Concurrency)];
+
     Directory.CreateDirectory(outDir);
     var summaryPath = Path.Combine(outDir, "summary.json");
-    await Report.WriteJsonAsync(summaryPath, rows);
+    await Report.WriteJsonAsync(summaryPath, rows.Concat(limitRows));
     var table = Report.Table(rows);
-    await File.WriteAllTextAsync(Path.Combine(outDir, "summary.md"), table);
+    var limitTable = Report.LimitTable(limitRows);
+    await File.WriteAllTextAsync(Path.Combine(outDir, "summary.md"), table + "\nAgainst the limit (one caller):\n\n" + limitTable);
     Console.WriteLine();
     Console.WriteLine(table);
+    if (limitRows.Count > 0)
+    {
+        Console.WriteLine("Against the limit (one caller):");
+        Console.WriteLine(limitTable);
+    }
+
+    // Issue 16: with its statements prepared, no row should be slower than the unprepared raw baseline.
+    var lowest = rows.OrderBy(r => r.Ratio).FirstOrDefault();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{rows.Count(r => r.Ratio >= 1.0)} of {rows.Count} rows at or above 1.00 of raw unprepared Npgsql; lowest {lowest?.Ratio:0.000} ({lowest?.Op} {(lowest is null ? "" : Payload.Label(lowest.PayloadBytes))})"));
     if (experimentRows.Count > 0)
     {
         await Report.WriteJsonAsync(Path.Combine(outDir, "experiments.json"), experimentRows);
@@ -187,8 +256,8 @@ try
         Console.WriteLine(experimentTable);
     }
 
-    var failing = rows.Where(r => !r.Holds).ToList();
-    Console.WriteLine($"{rows.Count - failing.Count} of {rows.Count} rows meet every target; wrote {summaryPath} in {total.Elapsed.TotalSeconds:0} s");
+    var failing = rows.Concat(limitRows).Where(r => !r.Holds).ToList();
+    Console.WriteLine($"{rows.Count + limitRows.Count - failing.Count} of {rows.Count + limitRows.Count} rows meet every target; wrote {summaryPath} in {total.Elapsed.TotalSeconds:0} s");
     return check && failing.Count > 0 ? 1 : 0;
 }
 finally
@@ -235,5 +304,24 @@ static async Task<string> ServerVersionAsync(NpgsqlDataSource dataSource)
 static string Describe(string connectionString)
 {
     var builder = new NpgsqlConnectionStringBuilder(connectionString);
-    return string.Create(CultureInfo.InvariantCulture, $"{builder.Host}:{builder.Port}, Max Pool Size={builder.MaxPoolSize}, Max Auto Prepare={builder.MaxAutoPrepare}");
+    return string.Create(CultureInfo.InvariantCulture,
+        $"{builder.Host}:{builder.Port}, Max Pool Size={builder.MaxPoolSize}, Max Auto Prepare={builder.MaxAutoPrepare}, Auto Prepare Min Usages={builder.AutoPrepareMinUsages}, No Reset On Close={builder.NoResetOnClose}");
+}
+
+static ServiceProvider LibraryProvider(string connectionString, string schema) => new ServiceCollection()
+    .AddContinuationState(o =>
+    {
+        o.ConnectionString = connectionString;
+        o.Schema = schema;
+    })
+    .BuildServiceProvider();
+
+// The connection string of the data source the service runs its statements on (internal to the library).
+static string LibraryStatementsConnectionString(ContinuationService service)
+{
+    var own = typeof(ContinuationService).GetField("_own", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)?.GetValue(service)
+        ?? throw new InvalidOperationException("The service does not run on a data source of the library's own; update bench/ContinuationState.Benchmarks/Program.cs.");
+    var statements = (Lazy<NpgsqlDataSource>?)own.GetType().GetField("_statements", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)?.GetValue(own)
+        ?? throw new InvalidOperationException("LibraryDataSources has no _statements; update bench/ContinuationState.Benchmarks/Program.cs.");
+    return statements.Value.ConnectionString;
 }

@@ -16,7 +16,9 @@ internal sealed record Row(
     int ExpectedRoundTrips,
     CellResult Cell,
     string LibraryLabel = "library",
-    string RawLabel = "raw")
+    string RawLabel = "raw",
+    string Baseline = "raw",
+    double? Target = null)
 {
     /// <summary>The operation, with its variant when it is not the plain UUID / JsonElement / one caller case.</summary>
     public string Op
@@ -55,7 +57,8 @@ internal sealed record Row(
     /// <summary>The ratio of median latencies (raw / ours): less sensitive to a single stall on a shared machine.</summary>
     public double RatioP50 => Cell.Raw.P50Ms / Cell.Library.P50Ms;
 
-    public double RatioTarget => PayloadBytes >= 1 << 20 ? 0.95 : 0.9;
+    /// <summary>The ratio this row must reach; 0 for rows that only inform.</summary>
+    public double RatioTarget => Target ?? (PayloadBytes >= 1 << 20 ? 0.95 : 0.9);
 
     public bool RatioHolds => Ratio >= RatioTarget;
 
@@ -108,7 +111,11 @@ internal static class Report
             r.Cell.Raw.Samples,
             r.Cell.Library.Errors + r.Cell.Raw.Errors,
             r.Cell.Library.FirstError ?? r.Cell.Raw.FirstError,
-            r.Holds));
+            r.Holds,
+            r.Baseline,
+            r.LibraryLabel,
+            r.RawLabel,
+            r.RatioTarget));
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(entries, JsonOptions) + "\n");
     }
@@ -137,6 +144,26 @@ internal static class Report
         Line(header);
         text.Append('|').AppendJoin('|', widths.Select((w, i) => i <= 1 ? new string('-', w + 2) : new string('-', w + 1) + ":")).Append("|\n");
         lines.ForEach(Line);
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// The rows measured against the limit: the library (or raw prepared Npgsql) against raw prepared Npgsql and against
+    /// pgbench -M prepared, with each side's rate, the spread of the rounds and the target.
+    /// </summary>
+    public static string LimitTable(IReadOnlyList<Row> rows)
+    {
+        var text = new StringBuilder();
+        text.Append("| op | size | measured | ops/s | against | ops/s | ratio | rounds (min–max) | target |\n");
+        text.Append("|---|---|---|--:|---|--:|--:|--:|---|\n");
+        foreach (var r in rows)
+        {
+            var spread = r.Cell.RoundRatios.Count == 0 ? "-"
+                : string.Create(CultureInfo.InvariantCulture, $"{r.Cell.RoundRatios.Min():0.00}–{r.Cell.RoundRatios.Max():0.00}");
+            var target = r.RatioTarget <= 0 ? "-" : Verdict(r) == "ok" ? $"ok (≥ {r.RatioTarget:0.00})" : $"{Verdict(r)}";
+            text.Append(CultureInfo.InvariantCulture, $"| {r.Op} | {Payload.Label(r.PayloadBytes)} | {r.LibraryLabel} | {Number(r.Cell.Library.OpsPerSec)} | {r.RawLabel} | {Number(r.Cell.Raw.OpsPerSec)} | {r.Ratio:0.00} | {spread} | {target} |\n");
+        }
+
         return text.ToString();
     }
 
@@ -204,5 +231,9 @@ internal static class Report
         int RawSamples,
         int Errors,
         string? FirstError,
-        bool TargetsHold);
+        bool TargetsHold,
+        string Baseline,
+        string Measured,
+        string ComparedWith,
+        double RatioTarget);
 }

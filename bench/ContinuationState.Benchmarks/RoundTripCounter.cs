@@ -8,6 +8,8 @@ namespace ContinuationState.Benchmarks;
 /// </summary>
 internal static class RoundTripCounter
 {
+    private const string PoolerCheckSql = "SELECT pg_backend_pid()";
+
     private static long s_commands;
 
     public static long Commands => Interlocked.Read(ref s_commands);
@@ -20,7 +22,9 @@ internal static class RoundTripCounter
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = activity =>
             {
-                if (activity.GetTagItem("db.query.text") is string)
+                // The library's check of a new physical connection (is a pooler in the way?) belongs to opening
+                // it, like the start-up handshake, which is not counted either: once per connection, not per call.
+                if (activity.GetTagItem("db.query.text") is string sql && sql != PoolerCheckSql)
                 {
                     Interlocked.Increment(ref s_commands);
                 }

@@ -20,6 +20,7 @@ namespace ContinuationState;
 public sealed class ContinuationService : IContinuationService
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly LibraryDataSources? _own; // set when the library built the data source: statements run on its tuned one
     private readonly ContinuationStateOptions _options;
     private readonly ILogger _logger;
 
@@ -36,6 +37,9 @@ public sealed class ContinuationService : IContinuationService
         _ = QualifiedNames.For(_options.Schema);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
+
+    internal ContinuationService(LibraryDataSources own, IOptions<ContinuationStateOptions> options, ILogger<ContinuationService>? logger)
+        : this(own.Shared, options, logger) => _own = own;
 
     /// <inheritdoc />
     public async Task<string> SaveStateAsync(string conversationId, string userId, ContinuationSnapshot snapshot, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
@@ -400,7 +404,9 @@ public sealed class ContinuationService : IContinuationService
     {
         try
         {
-            return await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            return _own is null
+                ? await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false)
+                : await _own.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (DbErrors.Translate(e) is { } translated)
         {

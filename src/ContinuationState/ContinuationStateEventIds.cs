@@ -45,4 +45,10 @@ public static class ContinuationStateEventIds
 
     /// <summary>The schema was already up to date.</summary>
     public const int MigrationsUpToDate = 2002;
+
+    /// <summary>
+    /// A connection of the data source the library built found a pooler between it and PostgreSQL; the library's
+    /// statements are no longer prepared on it (logged once per data source; see <see cref="ConnectionPooler"/>).
+    /// </summary>
+    public const int ConnectionPoolerFound = 3001;
 }

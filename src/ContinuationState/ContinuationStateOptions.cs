@@ -11,6 +11,13 @@ public sealed class ContinuationStateOptions
     /// </summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>
+    /// What sits between the library and PostgreSQL when the library builds its data source from
+    /// <see cref="ConnectionString"/>. Default <see cref="ConnectionPooler.Detect"/>: the library's statements are
+    /// prepared unless a pooler is found in the way. Ignored when the host registers its own data source.
+    /// </summary>
+    public ConnectionPooler ConnectionPooler { get; set; } = ConnectionPooler.Detect;
+
     /// <summary>The schema that holds the tables. Default <c>public</c>, as in DocsGPT.</summary>
     public string Schema { get; set; } = "public";
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace ContinuationState.Internal;
 
@@ -38,6 +39,15 @@ internal sealed class ContinuationStateOptionsValidator : IValidateOptions<Conti
             failures.Add($"{nameof(options.MaxReceiptOutcomeBytes)} must be positive (was {options.MaxReceiptOutcomeBytes}).");
         }
 
+        if (!Enum.IsDefined(options.ConnectionPooler))
+        {
+            failures.Add($"{nameof(options.ConnectionPooler)} must be one of {string.Join(", ", Enum.GetNames<ConnectionPooler>())} (was {(int)options.ConnectionPooler}).");
+        }
+        else if (options.ConnectionPooler == ConnectionPooler.Transaction && AutoPrepares(options.ConnectionString))
+        {
+            failures.Add($"{nameof(options.ConnectionPooler)} is {nameof(ConnectionPooler.Transaction)}, but {nameof(options.ConnectionString)} sets Max Auto Prepare: prepared statements do not survive transaction pooling; remove one of the two.");
+        }
+
         if (options.Json is null)
         {
             failures.Add($"{nameof(options.Json)} must not be null.");
@@ -56,5 +66,18 @@ internal sealed class ContinuationStateOptionsValidator : IValidateOptions<Conti
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    // A malformed connection string is Npgsql's to report, with its own message, when the data source is built.
+    private static bool AutoPrepares(string? connectionString)
+    {
+        try
+        {
+            return !string.IsNullOrWhiteSpace(connectionString) && new NpgsqlConnectionStringBuilder(connectionString).MaxAutoPrepare > 0;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            return false;
+        }
     }
 }

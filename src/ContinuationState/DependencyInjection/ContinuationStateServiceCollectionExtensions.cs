@@ -1,6 +1,7 @@
 using ContinuationState;
 using ContinuationState.Internal;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -12,8 +13,10 @@ public static class ContinuationStateServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="IContinuationService"/>, <see cref="ContinuationService"/>,
     /// <see cref="ContinuationStateMigrator"/> and validated <see cref="ContinuationStateOptions"/> as singletons. An
-    /// <see cref="NpgsqlDataSource"/> already registered is reused; otherwise one is built from
-    /// <see cref="ContinuationStateOptions.ConnectionString"/>. Options are validated at start-up.
+    /// <see cref="NpgsqlDataSource"/> already registered is reused as it is; otherwise one is built from
+    /// <see cref="ContinuationStateOptions.ConnectionString"/> and registered, and the service runs its statements on
+    /// a second one from the same string that prepares them and skips the reset on close (see
+    /// <see cref="ContinuationStateOptions.ConnectionPooler"/>). Options are validated at start-up.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Sets the options.</param>
@@ -31,18 +34,19 @@ public static class ContinuationStateServiceCollectionExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ContinuationStateOptions>, ContinuationStateOptionsValidator>());
 
+        // Built lazily: a host that registers its own NpgsqlDataSource and sets no connection string never needs it.
+        services.TryAddSingleton(static provider => new LibraryDataSources(
+            provider.GetRequiredService<IOptions<ContinuationStateOptions>>().Value,
+            provider.GetService<ILoggerFactory>()?.CreateLogger<ContinuationService>()));
+        services.TryAddSingleton(static provider => provider.GetRequiredService<LibraryDataSources>().Shared);
         services.TryAddSingleton(static provider =>
         {
-            var connectionString = provider.GetRequiredService<IOptions<ContinuationStateOptions>>().Value.ConnectionString;
-            if (string.IsNullOrWhiteSpace(connectionString))
-            {
-                throw new InvalidOperationException(
-                    "ContinuationState needs a database: register an NpgsqlDataSource, or set ContinuationStateOptions.ConnectionString in AddContinuationState.");
-            }
-
-            return NpgsqlDataSource.Create(connectionString);
+            var dataSource = provider.GetRequiredService<NpgsqlDataSource>();
+            var settings = provider.GetRequiredService<IOptions<ContinuationStateOptions>>();
+            var logger = provider.GetService<ILogger<ContinuationService>>();
+            var own = provider.GetRequiredService<LibraryDataSources>();
+            return own.Owns(dataSource) ? new ContinuationService(own, settings, logger) : new ContinuationService(dataSource, settings, logger);
         });
-        services.TryAddSingleton<ContinuationService>();
         services.TryAddSingleton<IContinuationService>(static provider => provider.GetRequiredService<ContinuationService>());
         services.TryAddSingleton<ContinuationStateMigrator>();
         services.TryAddSingleton(TimeProvider.System);

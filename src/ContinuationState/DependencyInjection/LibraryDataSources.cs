@@ -1,0 +1,207 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace ContinuationState.Internal;
+
+/// <summary>
+/// The data sources the library builds from <see cref="ContinuationStateOptions.ConnectionString"/> when the host
+/// registers none. <see cref="Shared"/> is the one registered as <see cref="NpgsqlDataSource"/>, with the connection
+/// string as written, for the host's own code, maintenance, health and migrations. <see cref="ContinuationService"/>
+/// runs its statements on a second one tuned for them: prepared (see <see cref="ConnectionPooler"/>) and without the
+/// reset on close, which only matters to code that leaves session state behind (the library leaves none).
+/// Settings the connection string names are never changed.
+/// </summary>
+internal sealed class LibraryDataSources : IAsyncDisposable, IDisposable
+{
+    /// <summary>Room for every constant statement the service sends (about twenty), with some to spare.</summary>
+    internal const int MaxAutoPrepare = 32;
+
+    /// <summary>A statement is prepared on a connection the second time it runs there.</summary>
+    internal const int AutoPrepareMinUsages = 2;
+
+    private const string MaxAutoPrepareKey = "Max Auto Prepare";
+    private const string MinUsagesKey = "Auto Prepare Min Usages";
+    private const string NoResetKey = "No Reset On Close";
+
+    private readonly string? _connectionString;
+    private readonly ConnectionPooler _pooler;
+    private readonly ILogger _logger;
+    private readonly Lazy<NpgsqlDataSource> _shared;
+    private readonly Lazy<NpgsqlDataSource> _statements;
+    private readonly Lazy<NpgsqlDataSource> _unprepared;
+    private int _poolerFound;
+    private bool _statementsPrepared;
+
+    public LibraryDataSources(ContinuationStateOptions options, ILogger? logger = null)
+    {
+        _connectionString = options.ConnectionString;
+        _pooler = options.ConnectionPooler;
+        _logger = logger ?? NullLogger.Instance;
+        _shared = new(() => NpgsqlDataSource.Create(ConnectionString));
+        _statements = new(BuildStatements);
+        _unprepared = new(() => Build(prepare: false, check: false).Source);
+    }
+
+    /// <summary>The data source registered for everyone: the connection string as written.</summary>
+    public NpgsqlDataSource Shared => _shared.Value;
+
+    /// <summary>True once a connection found a pooler in the way (only ever under <see cref="ConnectionPooler.Detect"/>).</summary>
+    public bool PoolerFound => Volatile.Read(ref _poolerFound) != 0;
+
+    /// <summary>Whether <paramref name="dataSource"/> is <see cref="Shared"/>, i.e. the host registered none of its own.</summary>
+    public bool Owns(NpgsqlDataSource dataSource) => _shared.IsValueCreated && ReferenceEquals(_shared.Value, dataSource);
+
+    /// <summary>Whether the service's statements are prepared now: the connection string's setting if it names one, else this option's.</summary>
+    public bool Prepares
+    {
+        get
+        {
+            _ = _statements.Value;
+            return _statementsPrepared && !PoolerFound;
+        }
+    }
+
+    /// <summary>A connection for the service's statements.</summary>
+    public async ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        if (!PoolerFound)
+        {
+            try
+            {
+                return await _statements.Value.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (PoolerFoundException e)
+            {
+                if (Interlocked.Exchange(ref _poolerFound, 1) == 0)
+                {
+                    Log.ConnectionPoolerFound(_logger, e.ConnectionProcessId, e.BackendProcessId);
+                }
+            }
+        }
+
+        return await _unprepared.Value.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Shared is the container's to dispose: it was handed out as the registered NpgsqlDataSource.
+        if (_statements.IsValueCreated)
+        {
+            await _statements.Value.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_unprepared.IsValueCreated)
+        {
+            await _unprepared.Value.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_statements.IsValueCreated)
+        {
+            _statements.Value.Dispose();
+        }
+
+        if (_unprepared.IsValueCreated)
+        {
+            _unprepared.Value.Dispose();
+        }
+    }
+
+    private string ConnectionString => string.IsNullOrWhiteSpace(_connectionString)
+        ? throw new InvalidOperationException(
+            "ContinuationState needs a database: register an NpgsqlDataSource, or set ContinuationStateOptions.ConnectionString in AddContinuationState.")
+        : _connectionString;
+
+    private NpgsqlDataSource BuildStatements()
+    {
+        var (source, prepares) = _pooler switch
+        {
+            ConnectionPooler.Transaction => Build(prepare: false, check: false),
+            ConnectionPooler.None or ConnectionPooler.TransactionWithPreparedStatements => Build(prepare: true, check: false),
+            _ => Build(prepare: true, check: true),
+        };
+        _statementsPrepared = prepares;
+        return source;
+    }
+
+    private (NpgsqlDataSource Source, bool Prepares) Build(bool prepare, bool check)
+    {
+        var builder = new NpgsqlDataSourceBuilder(ConnectionString);
+        var settings = builder.ConnectionStringBuilder;
+        var named = settings.Keys.Cast<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (!named.Contains(NoResetKey))
+        {
+            settings.NoResetOnClose = true;
+        }
+
+        // A connection string that names Max Auto Prepare has decided for itself, pooler or not: no check either.
+        if (named.Contains(MaxAutoPrepareKey))
+        {
+            return (builder.Build(), settings.MaxAutoPrepare > 0);
+        }
+
+        // Without pooling every open is a new server session: a statement would never run twice on one, and the
+        // check would cost a round trip per operation.
+        if (!settings.Pooling)
+        {
+            return (builder.Build(), false);
+        }
+
+        if (prepare)
+        {
+            settings.MaxAutoPrepare = MaxAutoPrepare;
+            if (!named.Contains(MinUsagesKey))
+            {
+                settings.AutoPrepareMinUsages = AutoPrepareMinUsages;
+            }
+
+            if (check)
+            {
+                // Before the connection runs anything else: a statement prepared through a transaction pooler may be
+                // bound later on another server connection where the same name means another statement, which runs
+                // with this one's parameters and gives no error. The check must come first, not after a failure.
+                builder.UsePhysicalConnectionInitializer(CheckDirect, CheckDirectAsync);
+            }
+        }
+
+        return (builder.Build(), prepare);
+    }
+
+    private const string BackendPidSql = "SELECT pg_backend_pid()";
+
+    private static void CheckDirect(NpgsqlConnection connection)
+    {
+        using var command = new NpgsqlCommand(BackendPidSql, connection);
+        Compare(connection, command.ExecuteScalar());
+    }
+
+    private static async Task CheckDirectAsync(NpgsqlConnection connection)
+    {
+        var command = new NpgsqlCommand(BackendPidSql, connection);
+        await using (command.ConfigureAwait(false))
+        {
+            Compare(connection, await command.ExecuteScalarAsync().ConfigureAwait(false));
+        }
+    }
+
+    // PostgreSQL announces its backend's pid at start-up (BackendKeyData); PgBouncer announces a random key of its own.
+    private static void Compare(NpgsqlConnection connection, object? backendPid)
+    {
+        if (backendPid is int pid && pid != connection.ProcessID)
+        {
+            throw new PoolerFoundException(connection.ProcessID, pid);
+        }
+    }
+
+    /// <summary>Thrown by the connection check and caught in <see cref="OpenConnectionAsync"/>; never reaches the host.</summary>
+    private sealed class PoolerFoundException(int connectionProcessId, int backendProcessId)
+        : Exception("The connection does not reach PostgreSQL directly.")
+    {
+        public int ConnectionProcessId { get; } = connectionProcessId;
+
+        public int BackendProcessId { get; } = backendProcessId;
+    }
+}

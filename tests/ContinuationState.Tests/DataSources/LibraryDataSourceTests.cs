@@ -1,0 +1,174 @@
+using ContinuationState.Internal;
+using ContinuationState.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace ContinuationState.Tests.DataSources;
+
+/// <summary>
+/// The data source AddContinuationState builds from a connection string prepares the service's statements and skips
+/// the reset on close, unless the connection string says otherwise; a data source the host registers is used as is.
+/// These connect straight to the server in both passes (the pooler's own tests are in <see cref="PoolerTests"/>).
+/// </summary>
+public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task OwnDataSource_PreparesTheServicesStatements_AndSkipsTheReset()
+    {
+        await using var provider = Provider(o => o.ConnectionString = db.DirectConnectionString);
+        var own = provider.GetRequiredService<LibraryDataSources>();
+
+        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+
+        Assert.True(own.Prepares);
+        await using var connection = await own.OpenConnectionAsync(CancellationToken.None);
+        var prepared = await PreparedStatementsAsync(connection);
+        Assert.Contains(prepared, sql => sql.Contains("pending_tool_state", StringComparison.Ordinal) && sql.TrimStart().StartsWith("SELECT", StringComparison.Ordinal));
+        var settings = new NpgsqlConnectionStringBuilder(connection.ConnectionString);
+        Assert.True(settings.NoResetOnClose);
+        Assert.Equal(LibraryDataSources.MaxAutoPrepare, settings.MaxAutoPrepare);
+        Assert.Equal(LibraryDataSources.AutoPrepareMinUsages, settings.AutoPrepareMinUsages);
+    }
+
+    [Fact]
+    public async Task OwnDataSource_TheRegisteredDataSourceKeepsTheConnectionStringAsWritten()
+    {
+        await using var provider = Provider(o => o.ConnectionString = db.DirectConnectionString);
+        _ = provider.GetRequiredService<IContinuationService>();
+
+        var registered = new NpgsqlConnectionStringBuilder(provider.GetRequiredService<NpgsqlDataSource>().ConnectionString);
+
+        Assert.False(registered.NoResetOnClose);
+        Assert.Equal(0, registered.MaxAutoPrepare);
+    }
+
+    [Fact]
+    public async Task SettingsTheConnectionStringNames_AreKept()
+    {
+        var connectionString = db.DirectConnectionString + ";Max Auto Prepare=0;No Reset On Close=false";
+        await using var provider = Provider(o => o.ConnectionString = connectionString);
+        var own = provider.GetRequiredService<LibraryDataSources>();
+
+        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+
+        Assert.False(own.Prepares);
+        await using var connection = await own.OpenConnectionAsync(CancellationToken.None);
+        Assert.Empty(await PreparedStatementsAsync(connection));
+        Assert.False(new NpgsqlConnectionStringBuilder(connection.ConnectionString).NoResetOnClose);
+    }
+
+    [Fact]
+    public async Task WithoutPooling_NothingIsPreparedOrChecked()
+    {
+        await using var provider = Provider(o => o.ConnectionString = db.DirectConnectionString + ";Pooling=false");
+        var own = provider.GetRequiredService<LibraryDataSources>();
+        using var commands = new CommandCounter(db.DatabaseName);
+
+        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+
+        Assert.False(own.Prepares);
+        Assert.DoesNotContain(commands.Commands, sql => sql.Contains("pg_backend_pid", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task UnderDetect_EachNewPhysicalConnectionIsCheckedOnce()
+    {
+        await using var provider = Provider(o => o.ConnectionString = db.DirectConnectionString);
+        using var commands = new CommandCounter(db.DatabaseName);
+
+        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+
+        // One pooled connection served every call in a row: checked when it was opened, never again.
+        Assert.Single(commands.Commands, sql => sql.Contains("pg_backend_pid", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ConnectionPoolerTransaction_NeverPrepares()
+    {
+        await using var provider = Provider(o =>
+        {
+            o.ConnectionString = db.DirectConnectionString;
+            o.ConnectionPooler = ConnectionPooler.Transaction;
+        });
+        var own = provider.GetRequiredService<LibraryDataSources>();
+
+        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+
+        Assert.False(own.Prepares);
+        await using var connection = await own.OpenConnectionAsync(CancellationToken.None);
+        Assert.Empty(await PreparedStatementsAsync(connection));
+        Assert.True(new NpgsqlConnectionStringBuilder(connection.ConnectionString).NoResetOnClose);
+    }
+
+    [Fact]
+    public async Task ARegisteredDataSource_IsUsedAsTheHostBuiltIt()
+    {
+        var connectionString = db.DirectConnectionString + ";Application Name=host-registered";
+        await using var hostSource = NpgsqlDataSource.Create(connectionString);
+        await using var provider = new ServiceCollection().AddSingleton(hostSource).AddContinuationState().BuildServiceProvider();
+
+        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+
+        // The host's data source prepares nothing (Npgsql's default), and its pooled connection is the one the service used.
+        await using var connection = await hostSource.OpenConnectionAsync();
+        Assert.Empty(await PreparedStatementsAsync(connection));
+        Assert.Equal(1, await TestData.ScalarAsync<long>(
+            db.DataSource, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'host-registered' AND datname = current_database()"));
+    }
+
+    [Fact]
+    public void Validation_RejectsTransactionPoolingWithPreparationInTheConnectionString()
+    {
+        using var provider = Provider(o =>
+        {
+            o.ConnectionString = db.DirectConnectionString + ";Max Auto Prepare=10";
+            o.ConnectionPooler = ConnectionPooler.Transaction;
+        });
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<ContinuationStateOptions>>().Value);
+
+        Assert.Contains(error.Failures, f => f.StartsWith(nameof(ContinuationStateOptions.ConnectionPooler), StringComparison.Ordinal) && f.Contains("Max Auto Prepare", StringComparison.Ordinal));
+    }
+
+    internal static ServiceProvider Provider(Action<ContinuationStateOptions> configure, ILoggerProvider? logs = null)
+        => new ServiceCollection()
+            .AddLogging(b =>
+            {
+                if (logs is not null)
+                {
+                    b.AddProvider(logs);
+                }
+            })
+            .AddContinuationState(configure)
+            .BuildServiceProvider();
+
+    /// <summary>Each statement several times on one connection (calls in a row reuse the pool's idle connection).</summary>
+    private async Task RunCycleAsync(IContinuationService service)
+    {
+        var conversation = (await TestData.CreateConversationAsync(db.DataSource)).ToString();
+        for (var i = 0; i < 3; i++)
+        {
+            await service.SaveStateAsync(conversation, "user-a", TestData.Snapshot($"round {i}"));
+            Assert.Equal($"round {i}", (await service.LoadStateAsync(conversation, "user-a"))!.Messages[0].GetProperty("content").GetString());
+            Assert.NotNull(await service.ClaimStateAsync(conversation, "user-a"));
+            Assert.True(await service.ReleaseClaimAsync(conversation, "user-a"));
+            Assert.True(await service.DeleteStateAsync(conversation, "user-a"));
+        }
+    }
+
+    internal static async Task<List<string>> PreparedStatementsAsync(NpgsqlConnection connection)
+    {
+        // Unnamed statements never show here; Npgsql's automatic ones are named _auto0, _auto1, ...
+        await using var command = new NpgsqlCommand("SELECT statement FROM pg_prepared_statements WHERE name LIKE '\\_auto%'", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var statements = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            statements.Add(reader.GetString(0));
+        }
+
+        return statements;
+    }
+}

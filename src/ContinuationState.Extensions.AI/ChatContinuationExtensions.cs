@@ -86,16 +86,8 @@ public static class ChatContinuationExtensions
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(claimed);
-        if (ChatPause.TryCreate(resumeMessages, response, options ?? claimed.Options, out var next))
-        {
-            return await service.CompleteAndPauseAgainAsync(claimed.State, ChatPauseSnapshot.From(next), outcome, ttl, cancellationToken).ConfigureAwait(false)
-                ? ChatResumeOutcome.PausedAgain
-                : ChatResumeOutcome.FencedOut;
-        }
-
-        return await TypedClaim.CompleteAsync(service, claimed.State, outcome, cancellationToken).ConfigureAwait(false)
-            ? ChatResumeOutcome.Completed
-            : ChatResumeOutcome.FencedOut;
+        var next = ChatPause.TryCreate(resumeMessages, response, options ?? claimed.Options, out var pause) ? ChatPauseSnapshot.From(pause) : null;
+        return await TypedClaim.FinishAsync(service, claimed.State, next, outcome, ttl, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Hands a claimed pause back after a failed resume (fenced: only while the claim is current).</summary>

@@ -32,9 +32,22 @@ internal static class TypedClaim
         }
     }
 
-    /// <summary>Completes a claim: with its receipt when it was taken under a resume id, else by a fenced delete.</summary>
-    public static Task<bool> CompleteAsync(IContinuationService service, PendingToolState claimed, object? outcome, CancellationToken cancellationToken)
-        => claimed.ResumeId is null
-            ? service.DeleteStateAsync(claimed, cancellationToken)
-            : service.CompleteResumeAsync(claimed, outcome, cancellationToken);
+    /// <summary>
+    /// Ends a claimed resume: the next pause replaces the claimed one when there is one; else the claim completes, with
+    /// its receipt when it was taken under a resume id, by a fenced delete when not.
+    /// </summary>
+    public static async Task<ChatResumeOutcome> FinishAsync(IContinuationService service, PendingToolState claimed, ContinuationSnapshot? nextPause, object? outcome, TimeSpan? ttl, CancellationToken cancellationToken)
+    {
+        if (nextPause is not null)
+        {
+            return await service.CompleteAndPauseAgainAsync(claimed, nextPause, outcome, ttl, cancellationToken).ConfigureAwait(false)
+                ? ChatResumeOutcome.PausedAgain
+                : ChatResumeOutcome.FencedOut;
+        }
+
+        var completed = claimed.ResumeId is null
+            ? await service.DeleteStateAsync(claimed, cancellationToken).ConfigureAwait(false)
+            : await service.CompleteResumeAsync(claimed, outcome, cancellationToken).ConfigureAwait(false);
+        return completed ? ChatResumeOutcome.Completed : ChatResumeOutcome.FencedOut;
+    }
 }

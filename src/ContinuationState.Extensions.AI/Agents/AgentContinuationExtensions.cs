@@ -66,16 +66,9 @@ public static class AgentContinuationExtensions
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(claimed);
         ArgumentNullException.ThrowIfNull(agent);
-        if (await AgentPause.CreateAsync(agent, session, response, cancellationToken).ConfigureAwait(false) is { } next)
-        {
-            return await service.CompleteAndPauseAgainAsync(claimed.State, AgentPauseSnapshot.From(next, agent), outcome, ttl, cancellationToken).ConfigureAwait(false)
-                ? ChatResumeOutcome.PausedAgain
-                : ChatResumeOutcome.FencedOut;
-        }
-
-        return await TypedClaim.CompleteAsync(service, claimed.State, outcome, cancellationToken).ConfigureAwait(false)
-            ? ChatResumeOutcome.Completed
-            : ChatResumeOutcome.FencedOut;
+        var pause = await AgentPause.CreateAsync(agent, session, response, cancellationToken).ConfigureAwait(false);
+        var next = pause is null ? null : AgentPauseSnapshot.From(pause, agent);
+        return await TypedClaim.FinishAsync(service, claimed.State, next, outcome, ttl, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Hands a claimed agent pause back after a failed resume (fenced).</summary>

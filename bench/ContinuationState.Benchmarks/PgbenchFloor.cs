@@ -127,12 +127,29 @@ internal sealed partial class PgbenchFloor
         return calls / Stopwatch.GetElapsedTime(started).TotalSeconds;
     }
 
-    // The library's statement with its @names as pgbench variables (sent as parameters under -M prepared). A jsonb
-    // parameter with no value (client_tools) is NULL: pgbench has no null variable.
+    // The library's statement with its @names as pgbench variables (sent as parameters under -M prepared), each cast
+    // to the type Npgsql sends it as: pgbench's parameters are untyped, and a bare one in a select list is text. A
+    // jsonb parameter with no value (client_tools) is NULL: pgbench has no null variable.
+    private static readonly Dictionary<string, string> ParameterTypes = new(StringComparer.Ordinal)
+    {
+        ["conversation_id"] = "uuid",
+        ["user_id"] = "text",
+        ["legacy_mongo_id"] = "text",
+        ["ttl_seconds"] = "float8",
+        ["grace_seconds"] = "float8",
+        ["messages"] = "jsonb",
+        ["pending_tool_calls"] = "jsonb",
+        ["tools_dict"] = "jsonb",
+        ["tool_schemas"] = "jsonb",
+        ["agent_config"] = "jsonb",
+    };
+
     private string Script(LibrarySql.Statement statement)
     {
         var text = statement.Sql.Replace("@client_tools", "NULL::jsonb", StringComparison.Ordinal);
-        text = ParameterName().Replace(text, m => ":" + m.Groups[1].Value) + ";\n";
+        text = ParameterName().Replace(text, m => ParameterTypes.TryGetValue(m.Groups[1].Value, out var type)
+            ? $"(:{m.Groups[1].Value}::{type})"
+            : ":" + m.Groups[1].Value) + ";\n";
         var path = Path.Combine(_directory, statement.Operation.Replace(' ', '_') + ".sql");
         File.WriteAllText(path, text);
         return path;

@@ -74,11 +74,7 @@ public sealed partial class PendingToolStateRepository
             throw new ArgumentException("The state was not claimed under a resume id; complete it with DeleteStateAsync(claimed).", nameof(claimed));
         }
 
-        var serialized = outcome is null
-            ? null
-            : ContinuationJson.SerializeColumn(outcome, "$.outcome", _options.Json, new ContinuationJsonBudget(_options.MaxReceiptOutcomeBytes));
-        parameters.Add("outcome", new JsonbParameter(serialized));
-        parameters.Add("retention_seconds", _options.ReceiptRetention.TotalSeconds);
+        AddReceipt(parameters, outcome);
         return DbErrors.Translated(CompleteCoreAsync(parameters, cancellationToken));
     }
 
@@ -102,11 +98,7 @@ public sealed partial class PendingToolStateRepository
         var parameters = Fence(claimed);
         ArgumentNullException.ThrowIfNull(nextPause);
         parameters.Add("ttl_seconds", Guard.Ttl(ttl ?? _options.DefaultTtl, nameof(ttl)));
-        var serializedOutcome = outcome is null
-            ? null
-            : ContinuationJson.SerializeColumn(outcome, "$.outcome", _options.Json, new ContinuationJsonBudget(_options.MaxReceiptOutcomeBytes));
-        parameters.Add("outcome", new JsonbParameter(serializedOutcome));
-        parameters.Add("retention_seconds", _options.ReceiptRetention.TotalSeconds);
+        AddReceipt(parameters, outcome);
         return PauseAgainAsync(SnapshotParameters.Serialize(nextPause, _options.Json), parameters, cancellationToken);
     }
 
@@ -121,20 +113,20 @@ public sealed partial class PendingToolStateRepository
             }
             catch (Exception e)
             {
-                if (e is not Npgsql.PostgresException)
-                {
-                    // As for a save: the driver may still be reading the parts' pooled array.
-                    next.KeepOutOfPool();
-                }
-
-                if (DbErrors.Translate(e) is { } translated)
-                {
-                    throw translated;
-                }
-
+                ThrowSendFailure(next, e);
                 throw;
             }
         }
+    }
+
+    /// <summary>The receipt's parameters: the outcome, checked against its limit before anything is sent, and the retention.</summary>
+    private void AddReceipt(DynamicParameters parameters, object? outcome)
+    {
+        var serialized = outcome is null
+            ? null
+            : ContinuationJson.SerializeColumn(outcome, "$.outcome", _options.Json, new ContinuationJsonBudget(_options.MaxReceiptOutcomeBytes));
+        parameters.Add("outcome", new JsonbParameter(serialized));
+        parameters.Add("retention_seconds", _options.ReceiptRetention.TotalSeconds);
     }
 
     /// <summary>Deletes receipts past their retention, and claim records a crashed host left running that long.</summary>

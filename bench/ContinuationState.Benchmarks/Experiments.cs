@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using ContinuationState.Internal;
 using ContinuationState.Serialization;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -99,12 +100,21 @@ internal static class Experiments
             // The library on its own data source (prepared, no reset on close) against the same library on a data
             // source registered with default settings: what AddContinuationState's own data source buys, and what a
             // host that registers its own data source gains by setting the same.
-            var defaultLibrary = await SideAsync("library+default data source", () => new LibraryClient(
-                "library+default data source", new ContinuationService(dataSource, Options.Create(new ContinuationStateOptions { Schema = schema })), clrPayload: false));
+            var defaultLibrary = await SideAsync("library+default data source", () => DefaultLibrary(dataSource, schema));
             foreach (var op in new[] { Operation.SaveExisting, Operation.LoadHit, Operation.Claim, Operation.Release })
             {
                 await CompareAsync(op, library, defaultLibrary, "library", "library on a default data source");
             }
+        }
+
+        if (size >= 1 << 20)
+        {
+            // Where a large save's time goes beside the server's: the library's own data source against a default
+            // one (preparation and no reset, next to a 20 ms call), and raw Npgsql prepared against unprepared.
+            var defaultLibrary = await SideAsync("library+default data source", () => DefaultLibrary(dataSource, schema));
+            await CompareAsync(Operation.SaveExisting, library, defaultLibrary, "library", "library on a default data source");
+            await CompareAsync(Operation.SaveExisting, prepared, raw, "raw+prepared", "raw");
+            await CompareAsync(Operation.SaveExisting, defaultLibrary, raw, "library on a default data source", "raw");
         }
 
         Cpu(payload);
@@ -112,6 +122,9 @@ internal static class Experiments
     }
 
     private static NpgsqlDataSource? NoResetSource { get; set; }
+
+    private static LibraryClient DefaultLibrary(NpgsqlDataSource dataSource, string schema) => new(
+        "library+default data source", new ContinuationService(dataSource, Options.Create(new ContinuationStateOptions { Schema = schema })), clrPayload: false);
 
     /// <summary>
     /// The in-memory share of a save and a load: the library's coercion of the payload into UTF-8 JSON (what the
@@ -126,9 +139,15 @@ internal static class Experiments
         var coerceClr = Time(() => parts.Sum(p => ContinuationJson.SerializeToUtf8Bytes(p(payload.Clr), options).Length));
         var parse = Time(() => bytes.Sum(b => JsonDocument.Parse(b, new JsonDocumentOptions { MaxDepth = 10_000 }).RootElement.ValueKind == JsonValueKind.Undefined ? 0 : 1));
         var copy = Time(() => bytes.Sum(b => b.AsSpan().ToArray().Length));
+        // What a save of the JsonElements does in process: check, copy into the pooled array, zero it afterwards.
+        var saveParameters = Time(() =>
+        {
+            using var parameters = SnapshotParameters.Serialize(payload.Json, options);
+            return (int)parameters.TotalBytes;
+        });
         var serializeClr = Time(() => parts.Sum(p => RawClient.SerializeClr(p(payload.Clr)).Length));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  cpu {Payload.Label(payload.NominalBytes),6}: ContinuationJson of the JsonElements (canonical) {coerceJson.Ms:0.000} ms ({coerceJson.Alloc / 1024:0.0} KB), of the CLR objects {coerceClr.Ms:0.000} ms ({coerceClr.Alloc / 1024:0.0} KB), System.Text.Json of the CLR objects {serializeClr.Ms:0.000} ms ({serializeClr.Alloc / 1024:0.0} KB), parse to JsonElement {parse.Ms:0.000} ms, byte copy {copy.Ms:0.000} ms"));
+            $"  cpu {Payload.Label(payload.NominalBytes),6}: ContinuationJson of the JsonElements (canonical) {coerceJson.Ms:0.000} ms ({coerceJson.Alloc / 1024:0.0} KB), a save's check and copy of them {saveParameters.Ms:0.000} ms ({saveParameters.Alloc / 1024:0.0} KB), of the CLR objects {coerceClr.Ms:0.000} ms ({coerceClr.Alloc / 1024:0.0} KB), System.Text.Json of the CLR objects {serializeClr.Ms:0.000} ms ({serializeClr.Alloc / 1024:0.0} KB), parse to JsonElement {parse.Ms:0.000} ms, byte copy {copy.Ms:0.000} ms"));
     }
 
     private static (double Ms, double Alloc) Time(Func<int> work)

@@ -32,6 +32,25 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
     }
 
     [Fact]
+    public async Task OwnDataSource_PreparesAStatementTheFirstTimeItRunsOnAConnection_ButNeverThePoolerCheck()
+    {
+        await using var provider = Provider(o => o.ConnectionString = db.DirectConnectionString);
+        var own = provider.GetRequiredService<LibraryDataSources>();
+        var conversation = (await TestData.CreateConversationAsync(db.DataSource)).ToString();
+
+        // One call on a new physical connection (checked first, then the load, once each).
+        Assert.Null(await provider.GetRequiredService<IContinuationService>().LoadStateAsync(conversation, "user-a"));
+
+        // Npgsql's pool hands its idle connections out in turn: a statement prepared only on a later use would run
+        // unprepared once on every connection of a large pool first.
+        await using var connection = await own.OpenConnectionAsync(CancellationToken.None);
+        var prepared = await PreparedStatementsAsync(connection);
+        Assert.Contains(prepared, sql => sql.Contains("pending_tool_state", StringComparison.Ordinal) && sql.TrimStart().StartsWith("SELECT", StringComparison.Ordinal));
+        // The check runs before anyone knows whether a pooler is in the way: preparing it there is the hazard it guards against.
+        Assert.DoesNotContain(prepared, sql => sql.Contains("pg_backend_pid", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task OwnDataSource_TheRegisteredDataSourceKeepsTheConnectionStringAsWritten()
     {
         await using var provider = Provider(o => o.ConnectionString = db.DirectConnectionString);

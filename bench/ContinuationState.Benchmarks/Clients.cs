@@ -67,6 +67,39 @@ internal sealed class LibraryClient(string name, ContinuationService service, bo
     public Task<bool> DeleteAsync(StateKey key) => Service.DeleteStateAsync(key.ConversationId, key.UserId);
 }
 
+/// <summary>
+/// The library claiming for an idempotent resume (<see cref="ContinuationService.ClaimForResumeAsync(string, string, string, Guid, CancellationToken)"/>,
+/// a new resume id and caller-chosen token each call) where <see cref="LibraryClient"/> takes a plain claim: what
+/// the receipt and the re-delivery of an in-doubt claim add to a claim. Everything else is the library's as is.
+/// </summary>
+internal sealed class ResumeClaimClient(LibraryClient library) : IStateClient
+{
+    private long _resumes;
+
+    public string Name => library.Name + " (claim for resume)";
+
+    public void Use(Payload payload) => library.Use(payload);
+
+    public Task SaveAsync(StateKey key) => library.SaveAsync(key);
+
+    public Task<bool> LoadAsync(StateKey key) => library.LoadAsync(key);
+
+    public async Task<bool> ClaimAsync(StateKey key)
+    {
+        var claim = await library.Service.ClaimForResumeAsync(key.ConversationId, key.UserId, $"resume-{Interlocked.Increment(ref _resumes)}", Guid.NewGuid());
+        return claim.Status switch
+        {
+            ResumeClaimStatus.Claimed => claim.State is not null,
+            ResumeClaimStatus.NotFound => false,
+            _ => throw new InvalidOperationException($"Unexpected claim for resume: {claim.Status}."),
+        };
+    }
+
+    public Task<bool> ReleaseAsync(StateKey key) => library.ReleaseAsync(key);
+
+    public Task<bool> DeleteAsync(StateKey key) => library.DeleteAsync(key);
+}
+
 /// <summary>Knobs of the raw baseline, for experiments that show what a library change would buy.</summary>
 [Flags]
 internal enum RawVariant

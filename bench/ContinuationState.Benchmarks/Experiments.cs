@@ -107,6 +107,11 @@ internal static class Experiments
             }
         }
 
+        // The idempotent claim locks the receipt row too, writes a 'running' receipt and carries the state's columns for
+        // a re-delivered claim: priced against the plain claim, same library, same data source, at every size.
+        var resumeClaims = await SideAsync("library+claim for resume", () => new ResumeClaimClient((LibraryClient)library.Client));
+        await CompareAsync(Operation.Claim, resumeClaims, library, "library, claim for resume", "library, plain claim");
+
         if (size >= 1 << 20)
         {
             // Where a large save's time goes beside the server's: the library's own data source against a default

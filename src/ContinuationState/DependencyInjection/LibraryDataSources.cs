@@ -125,14 +125,15 @@ internal sealed class LibraryDataSources : IAsyncDisposable, IDisposable
         var (source, prepares) = _pooler switch
         {
             ConnectionPooler.Transaction => Build(prepare: false, check: false),
-            ConnectionPooler.None or ConnectionPooler.TransactionWithPreparedStatements => Build(prepare: true, check: false),
+            ConnectionPooler.None => Build(prepare: true, check: false, direct: true),
+            ConnectionPooler.TransactionWithPreparedStatements => Build(prepare: true, check: false),
             _ => Build(prepare: true, check: true),
         };
         _statementsPrepared = prepares;
         return source;
     }
 
-    private (NpgsqlDataSource Source, bool Prepares) Build(bool prepare, bool check)
+    private (NpgsqlDataSource Source, bool Prepares) Build(bool prepare, bool check, bool direct = false)
     {
         var builder = new NpgsqlDataSourceBuilder(ConnectionString);
         var settings = builder.ConnectionStringBuilder;
@@ -170,6 +171,10 @@ internal sealed class LibraryDataSources : IAsyncDisposable, IDisposable
                 // with this one's parameters and gives no error. The check must come first, not after a failure.
                 builder.UsePhysicalConnectionInitializer(CheckDirect, CheckDirectAsync);
             }
+            else if (direct)
+            {
+                builder.UsePhysicalConnectionInitializer(ForceGenericPlans, ForceGenericPlansAsync);
+            }
         }
 
         return (builder.Build(), prepare);
@@ -177,27 +182,52 @@ internal sealed class LibraryDataSources : IAsyncDisposable, IDisposable
 
     // Through COPY, which Npgsql sends as a simple query: never prepared, whatever the data source's settings. Run as
     // an ordinary command it would be prepared on its first use (AutoPrepareMinUsages), before anyone knows whether a
-    // pooler is in the way, and leave a named statement on some server connection behind PgBouncer.
-    private const string BackendPidCopy = "COPY (SELECT pg_backend_pid()) TO STDOUT";
+    // pooler is in the way, and leave a named statement on some server connection behind PgBouncer. In the same round
+    // trip, and only when the backend is the one this connection started (no pooler, so the setting stays with this
+    // connection alone), the session plans prepared statements generically from their first execution: PostgreSQL
+    // otherwise plans the first five with the parameters' values, and a 1 MB jsonb value planned as a constant costs
+    // a save some 5 ms (10 to 20%) each time.
+    private static string CheckSql(NpgsqlConnection connection) => string.Create(CultureInfo.InvariantCulture,
+        $"COPY (SELECT pg_backend_pid(), CASE WHEN pg_backend_pid() = {connection.ProcessID} THEN set_config('plan_cache_mode', 'force_generic_plan', false) END) TO STDOUT");
+
+    private const string ForceGenericPlansSql = "SELECT set_config('plan_cache_mode', 'force_generic_plan', false)";
 
     private static void CheckDirect(NpgsqlConnection connection)
     {
-        using var reader = connection.BeginTextExport(BackendPidCopy);
+        using var reader = connection.BeginTextExport(CheckSql(connection));
         Compare(connection, reader.ReadLine());
     }
 
     private static async Task CheckDirectAsync(NpgsqlConnection connection)
     {
-        var reader = await connection.BeginTextExportAsync(BackendPidCopy).ConfigureAwait(false);
+        var reader = await connection.BeginTextExportAsync(CheckSql(connection)).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
             Compare(connection, await reader.ReadLineAsync().ConfigureAwait(false));
         }
     }
 
-    // PostgreSQL announces its backend's pid at start-up (BackendKeyData); PgBouncer announces a random key of its own.
-    private static void Compare(NpgsqlConnection connection, string? backendPid)
+    // ConnectionPooler.None: the host says nothing stands between it and PostgreSQL, so no check, only the setting.
+    private static void ForceGenericPlans(NpgsqlConnection connection)
     {
+        using var command = new NpgsqlCommand(ForceGenericPlansSql, connection);
+        command.ExecuteNonQuery();
+    }
+
+    private static async Task ForceGenericPlansAsync(NpgsqlConnection connection)
+    {
+        var command = new NpgsqlCommand(ForceGenericPlansSql, connection);
+        await using (command.ConfigureAwait(false))
+        {
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+    }
+
+    // PostgreSQL announces its backend's pid at start-up (BackendKeyData); PgBouncer announces a random key of its own.
+    private static void Compare(NpgsqlConnection connection, string? line)
+    {
+        // "pid\tsetting" (the setting \N, NULL, when the backend is not this connection's).
+        var backendPid = line?.Split('\t')[0];
         if (int.TryParse(backendPid, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid != connection.ProcessID)
         {
             throw new PoolerFoundException(connection.ProcessID, pid);

@@ -50,6 +50,38 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
         Assert.DoesNotContain(prepared, sql => sql.Contains("pg_backend_pid", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(ConnectionPooler.Detect, "force_generic_plan")]
+    [InlineData(ConnectionPooler.None, "force_generic_plan")]
+    [InlineData(ConnectionPooler.TransactionWithPreparedStatements, "auto")]
+    [InlineData(ConnectionPooler.Transaction, "auto")]
+    public async Task OwnDataSource_PlansGenericallyFromTheFirstExecution_OnlyOnConnectionsKnownToBeDirect(ConnectionPooler pooler, string expected)
+    {
+        await using var provider = Provider(o =>
+        {
+            o.ConnectionString = db.DirectConnectionString;
+            o.ConnectionPooler = pooler;
+        });
+        var own = provider.GetRequiredService<LibraryDataSources>();
+
+        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+
+        await using var connection = await own.OpenConnectionAsync(CancellationToken.None);
+        Assert.Equal(expected, await PlanCacheModeAsync(connection));
+    }
+
+    [Fact]
+    public async Task ARegisteredDataSource_KeepsTheServersPlanCacheMode()
+    {
+        await using var hostSource = NpgsqlDataSource.Create(db.DirectConnectionString);
+        await using var provider = new ServiceCollection().AddSingleton(hostSource).AddContinuationState().BuildServiceProvider();
+
+        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+
+        await using var connection = await hostSource.OpenConnectionAsync();
+        Assert.Equal("auto", await PlanCacheModeAsync(connection));
+    }
+
     [Fact]
     public async Task OwnDataSource_TheRegisteredDataSourceKeepsTheConnectionStringAsWritten()
     {
@@ -175,6 +207,12 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
             Assert.True(await service.ReleaseClaimAsync(conversation, "user-a"));
             Assert.True(await service.DeleteStateAsync(conversation, "user-a"));
         }
+    }
+
+    internal static async Task<string?> PlanCacheModeAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("SELECT current_setting('plan_cache_mode')", connection);
+        return (string?)await command.ExecuteScalarAsync();
     }
 
     internal static async Task<List<string>> PreparedStatementsAsync(NpgsqlConnection connection)

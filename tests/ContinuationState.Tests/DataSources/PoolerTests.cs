@@ -3,6 +3,7 @@ using ContinuationState.Internal;
 using ContinuationState.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace ContinuationState.Tests.DataSources;
 
@@ -36,6 +37,29 @@ public sealed class PoolerTests(DatabaseFixture db) : IClassFixture<DatabaseFixt
         var warning = Assert.Single(logs.Entries, e => e.EventId == ContinuationStateEventIds.ConnectionPoolerFound);
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("ContinuationStateOptions.ConnectionPooler", warning.Message, StringComparison.Ordinal);
+
+        // The check's generic-plan setting is made only on a backend the connection started itself: nothing of it may
+        // reach PgBouncer's server connections, which every other client shares. Each open transaction holds one of
+        // them, so these look at as many server connections as the workers used (and PgBouncer's pool allows 40).
+        var connections = new List<NpgsqlConnection>();
+        try
+        {
+            for (var i = 0; i < 2 * Workers; i++)
+            {
+                var connection = await db.DataSource.OpenConnectionAsync();
+                connections.Add(connection);
+                await using var begin = new NpgsqlCommand("BEGIN", connection);
+                await begin.ExecuteNonQueryAsync();
+                Assert.Equal("auto", await LibraryDataSourceTests.PlanCacheModeAsync(connection));
+            }
+        }
+        finally
+        {
+            foreach (var connection in connections)
+            {
+                await connection.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>A host that named the pooler: no check, no warning, nothing prepared.</summary>

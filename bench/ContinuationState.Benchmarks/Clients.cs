@@ -133,6 +133,12 @@ internal enum RawVariant
     /// holding its own message types pays at least to send them, the fair baseline for the library's CLR rows.
     /// </summary>
     SerializeClr = 32,
+
+    /// <summary>
+    /// Loads with Npgsql's synchronous API (blocking reads, no continuation on the thread pool), as libpq runs:
+    /// prices what the async path costs a short call. Loads only; the library's API is async.
+    /// </summary>
+    Synchronous = 128,
 }
 
 /// <summary>
@@ -178,6 +184,11 @@ internal sealed class RawClient(string name, NpgsqlDataSource dataSource, Librar
 
     public async Task<bool> LoadAsync(StateKey key)
     {
+        if ((variant & RawVariant.Synchronous) != 0)
+        {
+            return LoadSynchronously(key);
+        }
+
         await using var lease = await OpenAsync();
         var connection = lease.Connection;
         await using var reader = await ExecuteReaderAsync(connection, sql.Load, key, ReadBehavior);
@@ -188,6 +199,35 @@ internal sealed class RawClient(string name, NpgsqlDataSource dataSource, Librar
 
         ReadState(reader, 0);
         return true;
+    }
+
+    private bool LoadSynchronously(StateKey key)
+    {
+        var connection = (variant & RawVariant.HeldConnection) != 0 ? _held ??= dataSource.OpenConnection() : dataSource.OpenConnection();
+        try
+        {
+            using var command = Command(connection, sql.Load, key);
+            if ((variant & RawVariant.Prepared) != 0)
+            {
+                command.Prepare();
+            }
+
+            using var reader = command.ExecuteReader(ReadBehavior);
+            if (!reader.Read())
+            {
+                return false;
+            }
+
+            ReadState(reader, 0);
+            return true;
+        }
+        finally
+        {
+            if (connection != _held)
+            {
+                connection.Dispose();
+            }
+        }
     }
 
     public async Task<bool> ClaimAsync(StateKey key)

@@ -62,6 +62,10 @@ try
     var rawHeld = new RawClient("raw prepared, one open connection", preparedSource, sql, RawVariant.Prepared | RawVariant.HeldConnection);
     var rawHeldConversation = await database.CreateConversationAsync(User);
     var rawHeldSide = new Side(rawHeld, rawHeldConversation, rawHeldConversation.ToString());
+    // And as libpq runs: synchronous calls on that one connection (loads only).
+    var rawSync = new RawClient("raw prepared, synchronous, one open connection", preparedSource, sql, RawVariant.Prepared | RawVariant.HeldConnection | RawVariant.Synchronous);
+    var rawSyncConversation = await database.CreateConversationAsync(User);
+    var rawSyncSide = new Side(rawSync, rawSyncConversation, rawSyncConversation.ToString());
     var putter = new RawClient("set-up", dataSource, sql);
     var rawSide = new Side(raw, rawConversation, rawConversation.ToString());
     var variants = new (string IdKind, string PayloadKind, Side Library, Side Raw, int Trips)[]
@@ -77,7 +81,7 @@ try
             new Side(new RawClient("raw (resolve, then statement)", dataSource, sql, RawVariant.ResolveLegacy), rawColdConversation, RawColdLegacyId),
             1),
     };
-    var clients = variants.SelectMany(v => new[] { v.Library.Client, v.Raw.Client }).Append(putter).Append(rawPrepared).Append(rawHeld).Distinct().ToList();
+    var clients = variants.SelectMany(v => new[] { v.Library.Client, v.Raw.Client }).Append(putter).Append(rawPrepared).Append(rawHeld).Append(rawSync).Distinct().ToList();
     var context = new BenchContext(database, putter);
     var measurement = new Measurement(context, settings);
 
@@ -183,7 +187,9 @@ try
                 foreach (var (op, target) in new[] { (Operation.LoadHit, (double?)0.75), (Operation.SaveExisting, (double?)0) }
                     .Where(x => onlyOps is null || onlyOps.Contains(x.Item1.Name)))
                 {
-                    (string, Side, double?)[] contenders = [("library", library, target), ("raw prepared", rawPreparedSide, 0), ("raw prepared, one open connection", rawHeldSide, 0)];
+                    (string, Side, double?)[] contenders = op == Operation.LoadHit
+                        ? [("library", library, target), ("raw prepared", rawPreparedSide, 0), ("raw prepared, one open connection", rawHeldSide, 0), ("raw prepared, synchronous, one open connection", rawSyncSide, 0)]
+                        : [("library", library, target), ("raw prepared", rawPreparedSide, 0), ("raw prepared, one open connection", rawHeldSide, 0)];
                     var floorRows = await floor.MeasureAsync(op, sql, payload, context, contenders, quick ? 12 : 24, 0.25);
                     limitRows.AddRange(floorRows);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -135,7 +135,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
         text.AppendLine(invariant, $"  operations acknowledged: {ledger.Acknowledged} ({acknowledgedBefore} before the failover, {ledger.AcknowledgedAfterRecovery} after the first recovery)");
         text.AppendLine(invariant, $"  transient failures: {ledger.TransientFailures.Count} ({string.Join(", ", ledger.TransientFailures.GroupBy(Describe).OrderByDescending(g => g.Count()).Select(g => $"{g.Count()} x {g.Key}"))})");
         text.AppendLine(invariant, $"  other failures: {ledger.UnexpectedFailures.Count}; non-converging retries: {ledger.Divergences.Count}");
-        text.AppendLine(invariant, $"  winning claims: {ledger.WinningClaims.Count}; in-doubt claims freed by the stale-claim revert: {ledger.RevertedInDoubtClaims.Count}");
+        text.AppendLine(invariant, $"  winning claims: {ledger.WinningClaims.Count}; in-doubt claims handed back to their token: {ledger.WinningClaims.Count(c => c.How == "retried with its token")}; freed by the stale-claim revert (the plain claim's): {ledger.RevertedInDoubtClaims.Count}");
         text.AppendLine(invariant, $"  LOST acknowledged writes: {lost.Count}; pauses WON TWICE: {doubleClaims.Count}");
         foreach (var line in lost.Take(5).Concat(doubleClaims.Take(5)).Concat(ledger.UnexpectedFailures.Take(3).Select(e => e.ToString())).Concat(ledger.Divergences.Take(5)))
         {

@@ -72,10 +72,12 @@ internal sealed class FailoverWorkload
         Ledger.Expectations[conversation] = new Pending(marker, parts);
 
         var resumeId = "resume-" + marker;
-        var winner = await ContendedClaimAsync(id, marker, resumeId);
+        // Two requests with the same resume id, each with the claim token it chose, as a host retrying would send.
+        Guid[] tokens = [Guid.NewGuid(), Guid.NewGuid()];
+        var winner = await ContendedClaimAsync(id, marker, resumeId, tokens);
         if (winner is null)
         {
-            winner = await ResolveInDoubtClaimAsync(id, marker, resumeId);
+            winner = await ResolveInDoubtClaimAsync(id, marker, resumeId, tokens);
             if (winner is null)
             {
                 return;
@@ -134,10 +136,10 @@ internal sealed class FailoverWorkload
     }
 
     /// <summary>Three callers claim the pause at once; returns the winner's state, or null when none won.</summary>
-    private async Task<PendingToolState?> ContendedClaimAsync(string id, string marker, string resumeId)
+    private async Task<PendingToolState?> ContendedClaimAsync(string id, string marker, string resumeId, Guid[] tokens)
     {
-        var first = Attempt(() => _service.ClaimForResumeAsync(id, User, resumeId));
-        var retry = Attempt(() => _service.ClaimForResumeAsync(id, User, resumeId));
+        var first = Attempt(() => _service.ClaimForResumeAsync(id, User, resumeId, tokens[0]));
+        var retry = Attempt(() => _service.ClaimForResumeAsync(id, User, resumeId, tokens[1]));
         var plain = Attempt(async () =>
         {
             try
@@ -165,35 +167,48 @@ internal sealed class FailoverWorkload
     }
 
     /// <summary>
-    /// Nobody won, so some claim failed in doubt. The host retries with the same resume id: it wins, or (the failed
-    /// attempt did commit) it is told InProgress / InProgressByAnotherResume, and never gets to run the tools twice.
-    /// The pause is then resumable again once the claim is stale: here the grace is made to pass by back-dating.
+    /// Nobody won, so some claim failed in doubt. The host retries each idempotent request with its own resume id and
+    /// claim token: a claim that committed unseen is handed back to its token (re-delivered, tools not yet run), one
+    /// that did not commit is won now, and any other token is told InProgress, so the tools never run twice. Only
+    /// when the plain claim (which has no token) committed unseen must the pause wait for the stale-claim revert:
+    /// here the grace is made to pass by back-dating.
     /// </summary>
-    private async Task<PendingToolState?> ResolveInDoubtClaimAsync(string id, string marker, string resumeId)
+    private async Task<PendingToolState?> ResolveInDoubtClaimAsync(string id, string marker, string resumeId, Guid[] tokens)
     {
-        var again = await RetryAsync(() => _service.ClaimForResumeAsync(id, User, resumeId));
-        switch (again.Status)
+        ResumeClaim? again = null;
+        foreach (var token in tokens)
         {
-            case ResumeClaimStatus.Claimed:
-                Ledger.WinningClaims.Add((marker, again.State!.ClaimToken!.Value, "retried"));
-                return again.State;
-            case ResumeClaimStatus.InProgress or ResumeClaimStatus.InProgressByAnotherResume:
-                Ledger.RevertedInDoubtClaims.Add(marker);
-                await RetryAsync(() => BackdateClaimAsync(id));
-                await RetryAsync(() => _service.RevertStaleResumingAsync(_staleClaimGrace));
-                var afterRevert = await RetryAsync(() => _service.ClaimForResumeAsync(id, User, resumeId));
-                if (afterRevert.Status == ResumeClaimStatus.Claimed)
+            again = await RetryAsync(() => _service.ClaimForResumeAsync(id, User, resumeId, token));
+            if (again.Status == ResumeClaimStatus.Claimed)
+            {
+                if (again.State!.ClaimToken != token)
                 {
-                    Ledger.WinningClaims.Add((marker, afterRevert.State!.ClaimToken!.Value, "after-revert"));
-                    return afterRevert.State;
+                    Ledger.Divergences.Add($"{marker}: a claim retried with token {token} came back with {again.State.ClaimToken}");
                 }
 
-                Ledger.Divergences.Add($"{marker}: after the stale-claim revert the retried claim answered {afterRevert.Status}");
-                return null;
-            default:
+                Ledger.WinningClaims.Add((marker, again.State.ClaimToken!.Value, "retried with its token"));
+                return again.State;
+            }
+
+            if (again.Status is not (ResumeClaimStatus.InProgress or ResumeClaimStatus.InProgressByAnotherResume))
+            {
                 Ledger.Divergences.Add($"{marker}: an acknowledged pause answered {again.Status} to a retried claim");
                 return null;
+            }
         }
+
+        Ledger.RevertedInDoubtClaims.Add(marker);
+        await RetryAsync(() => BackdateClaimAsync(id));
+        await RetryAsync(() => _service.RevertStaleResumingAsync(_staleClaimGrace));
+        var afterRevert = await RetryAsync(() => _service.ClaimForResumeAsync(id, User, resumeId, tokens[0]));
+        if (afterRevert.Status == ResumeClaimStatus.Claimed)
+        {
+            Ledger.WinningClaims.Add((marker, afterRevert.State!.ClaimToken!.Value, "after-revert"));
+            return afterRevert.State;
+        }
+
+        Ledger.Divergences.Add($"{marker}: after the stale-claim revert the retried claim answered {afterRevert.Status}");
+        return null;
     }
 
     // The stale-claim grace passing, without waiting for it: this conversation's claim only.

@@ -10,14 +10,17 @@ public enum ConnectionPooler
     /// <summary>
     /// The default: statements are prepared, and every new physical connection first checks that it reaches
     /// PostgreSQL itself (the server's backend process id is the one the connection was given at start-up; a pooler
-    /// such as PgBouncer hands out ids of its own). When one does not, a warning is logged once and the data source
-    /// stops preparing for the rest of its life. No operation fails because of it.
+    /// such as PgBouncer hands out ids of its own). A connection that does also plans the statements generically from
+    /// their first execution (<c>plan_cache_mode</c>, set in the check's own round trip). When one does not, nothing
+    /// is set, a warning is logged once and the data source stops preparing for the rest of its life. No operation
+    /// fails because of it.
     /// </summary>
     Detect = 0,
 
     /// <summary>
     /// Straight to PostgreSQL, or through a pooler that gives each client connection a server connection of its own
-    /// (session pooling): statements are prepared and connections are not checked.
+    /// (session pooling, whose reset clears the session on release): statements are prepared and planned generically
+    /// from their first execution, and connections are not checked.
     /// </summary>
     None = 1,
 

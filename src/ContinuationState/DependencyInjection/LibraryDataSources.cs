@@ -21,7 +21,7 @@ internal sealed class LibraryDataSources : IAsyncDisposable, IDisposable
     /// <summary>
     /// A statement is prepared the first time it runs on a connection: the statements are all constant, and Npgsql's
     /// pool hands out its idle connections in turn, so with N of them a higher count leaves N or more calls of every
-    /// statement unprepared after each turnover of the pool (each 1 MB save among them some 10 ms slower).
+    /// statement unprepared after each turnover of the pool, each one parsed and planned again.
     /// </summary>
     internal const int AutoPrepareMinUsages = 1;
 
@@ -185,8 +185,8 @@ internal sealed class LibraryDataSources : IAsyncDisposable, IDisposable
     // pooler is in the way, and leave a named statement on some server connection behind PgBouncer. In the same round
     // trip, and only when the backend is the one this connection started (no pooler, so the setting stays with this
     // connection alone), the session plans prepared statements generically from their first execution: PostgreSQL
-    // otherwise plans the first five with the parameters' values, and a 1 MB jsonb value planned as a constant costs
-    // a save some 5 ms (10 to 20%) each time.
+    // otherwise plans the first five on each connection with the parameters' values (a 1 MB jsonb value as a
+    // constant among them) before it settles on the generic plan these key lookups get anyway.
     private static string CheckSql(NpgsqlConnection connection) => string.Create(CultureInfo.InvariantCulture,
         $"COPY (SELECT pg_backend_pid(), CASE WHEN pg_backend_pid() = {connection.ProcessID} THEN set_config('plan_cache_mode', 'force_generic_plan', false) END) TO STDOUT");
 

@@ -199,9 +199,12 @@ try
                 foreach (var (op, target) in new[] { (Operation.LoadHit, (double?)0.75), (Operation.SaveExisting, (double?)0) }
                     .Where(x => onlyOps is null || onlyOps.Contains(x.Item1.Name)))
                 {
-                    (string, Side, double?)[] contenders = op == Operation.LoadHit
-                        ? [("library", library, target), ("raw prepared", rawPreparedSide, 0), ("raw prepared, one open connection", rawHeldSide, 0), ("raw prepared, synchronous, one open connection", rawSyncSide, 0)]
-                        : [("library", library, target), ("raw prepared", rawPreparedSide, 0), ("raw prepared, one open connection", rawHeldSide, 0)];
+                    List<(string, Side, double?)> contenders = [("library", library, target), ("raw prepared", rawPreparedSide, 0), ("raw prepared, one open connection", rawHeldSide, 0)];
+                    if (op == Operation.LoadHit)
+                    {
+                        contenders.Add((rawSync.Name, rawSyncSide, 0));
+                    }
+
                     var floorRows = await floor.MeasureAsync(op, sql, payload, context, contenders, quick ? 12 : 24, 0.25);
                     limitRows.AddRange(floorRows);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -32,6 +32,7 @@ internal sealed class LibraryDataSources : IAsyncDisposable, IDisposable
     private readonly string? _connectionString;
     private readonly ConnectionPooler _pooler;
     private readonly ILogger _logger;
+    private readonly bool _lz4;
     private readonly Lazy<NpgsqlDataSource> _shared;
     private readonly Lazy<NpgsqlDataSource> _statements;
     private readonly Lazy<NpgsqlDataSource> _unprepared;
@@ -43,6 +44,7 @@ internal sealed class LibraryDataSources : IAsyncDisposable, IDisposable
         _connectionString = options.ConnectionString;
         _pooler = options.ConnectionPooler;
         _logger = logger ?? NullLogger.Instance;
+        _lz4 = options.CompressWithLz4;
         _shared = new(() => NpgsqlDataSource.Create(ConnectionString));
         _statements = new(BuildStatements);
         _unprepared = new(() => Build(prepare: false, check: false).Source);
@@ -173,32 +175,46 @@ internal sealed class LibraryDataSources : IAsyncDisposable, IDisposable
             }
             else if (direct)
             {
-                builder.UsePhysicalConnectionInitializer(ForceGenericPlans, ForceGenericPlansAsync);
+                builder.UsePhysicalConnectionInitializer(ApplySessionSettings, ApplySessionSettingsAsync);
             }
         }
 
         return (builder.Build(), prepare);
     }
 
+    // The session settings a direct connection gets, each only where nobody has set it (configuration file, database,
+    // role, the connection string's Options all leave a source other than 'default') and the server offers the value.
+    // plan_cache_mode: PostgreSQL otherwise plans the first five executions of each prepared statement on each
+    // connection with the parameters' values (a 1 MB jsonb value as a constant among them) before it settles on the
+    // generic plan these key lookups get anyway. default_toast_compression: lz4 compresses a 1 MB document in about
+    // a third of pglz's time, most of a large save's cost (CompressWithLz4).
+    private const string SettingsHead =
+        "SELECT string_agg(set_config(wanted.name, wanted.value, false), ',') FROM (VALUES ('plan_cache_mode', 'force_generic_plan')";
+
+    private const string SettingsTail =
+        ") AS wanted(name, value) JOIN pg_settings AS current USING (name) WHERE current.source = 'default' AND wanted.value = ANY(current.enumvals)";
+
+    private const string GenericPlansSql = SettingsHead + SettingsTail;
+
+    private const string GenericPlansAndLz4Sql = SettingsHead + ", ('default_toast_compression', 'lz4')" + SettingsTail;
+
+    private string SessionSettingsSql => _lz4 ? GenericPlansAndLz4Sql : GenericPlansSql;
+
     // Through COPY, which Npgsql sends as a simple query: never prepared, whatever the data source's settings. Run as
     // an ordinary command it would be prepared on its first use (AutoPrepareMinUsages), before anyone knows whether a
     // pooler is in the way, and leave a named statement on some server connection behind PgBouncer. In the same round
-    // trip, and only when the backend is the one this connection started (no pooler, so the setting stays with this
-    // connection alone), the session plans prepared statements generically from their first execution: PostgreSQL
-    // otherwise plans the first five on each connection with the parameters' values (a 1 MB jsonb value as a
-    // constant among them) before it settles on the generic plan these key lookups get anyway.
-    private static string CheckSql(NpgsqlConnection connection) => string.Create(CultureInfo.InvariantCulture,
-        $"COPY (SELECT pg_backend_pid(), CASE WHEN pg_backend_pid() = {connection.ProcessID} THEN set_config('plan_cache_mode', 'force_generic_plan', false) END) TO STDOUT");
+    // trip, and only when the backend is the one this connection started (no pooler, so the settings stay with this
+    // connection alone), the session settings are applied.
+    private string CheckSql(NpgsqlConnection connection) => string.Create(CultureInfo.InvariantCulture,
+        $"COPY (SELECT pg_backend_pid(), CASE WHEN pg_backend_pid() = {connection.ProcessID} THEN ({SessionSettingsSql}) END) TO STDOUT");
 
-    private const string ForceGenericPlansSql = "SELECT set_config('plan_cache_mode', 'force_generic_plan', false)";
-
-    private static void CheckDirect(NpgsqlConnection connection)
+    private void CheckDirect(NpgsqlConnection connection)
     {
         using var reader = connection.BeginTextExport(CheckSql(connection));
         Compare(connection, reader.ReadLine());
     }
 
-    private static async Task CheckDirectAsync(NpgsqlConnection connection)
+    private async Task CheckDirectAsync(NpgsqlConnection connection)
     {
         var reader = await connection.BeginTextExportAsync(CheckSql(connection)).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
@@ -207,16 +223,21 @@ internal sealed class LibraryDataSources : IAsyncDisposable, IDisposable
         }
     }
 
-    // ConnectionPooler.None: the host says nothing stands between it and PostgreSQL, so no check, only the setting.
-    private static void ForceGenericPlans(NpgsqlConnection connection)
+    // Two constant texts, so nothing built at run time reaches the command.
+    private NpgsqlCommand NewSessionSettingsCommand(NpgsqlConnection connection) => _lz4
+        ? new NpgsqlCommand(GenericPlansAndLz4Sql, connection)
+        : new NpgsqlCommand(GenericPlansSql, connection);
+
+    // ConnectionPooler.None: the host says nothing stands between it and PostgreSQL, so no check, only the settings.
+    private void ApplySessionSettings(NpgsqlConnection connection)
     {
-        using var command = new NpgsqlCommand(ForceGenericPlansSql, connection);
+        using var command = NewSessionSettingsCommand(connection);
         command.ExecuteNonQuery();
     }
 
-    private static async Task ForceGenericPlansAsync(NpgsqlConnection connection)
+    private async Task ApplySessionSettingsAsync(NpgsqlConnection connection)
     {
-        var command = new NpgsqlCommand(ForceGenericPlansSql, connection);
+        var command = NewSessionSettingsCommand(connection);
         await using (command.ConfigureAwait(false))
         {
             await command.ExecuteNonQueryAsync().ConfigureAwait(false);
@@ -226,7 +247,7 @@ internal sealed class LibraryDataSources : IAsyncDisposable, IDisposable
     // PostgreSQL announces its backend's pid at start-up (BackendKeyData); PgBouncer announces a random key of its own.
     private static void Compare(NpgsqlConnection connection, string? line)
     {
-        // "pid\tsetting" (the setting \N, NULL, when the backend is not this connection's).
+        // "pid\tsettings" (the settings \N, NULL, when the backend is not this connection's).
         var backendPid = line?.Split('\t')[0];
         if (int.TryParse(backendPid, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid != connection.ProcessID)
         {

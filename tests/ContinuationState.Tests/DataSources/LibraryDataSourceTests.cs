@@ -51,11 +51,12 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
     }
 
     [Theory]
-    [InlineData(ConnectionPooler.Detect, "force_generic_plan")]
-    [InlineData(ConnectionPooler.None, "force_generic_plan")]
-    [InlineData(ConnectionPooler.TransactionWithPreparedStatements, "auto")]
-    [InlineData(ConnectionPooler.Transaction, "auto")]
-    public async Task OwnDataSource_PlansGenericallyFromTheFirstExecution_OnlyOnConnectionsKnownToBeDirect(ConnectionPooler pooler, string expected)
+    [InlineData(ConnectionPooler.Detect, "force_generic_plan", "lz4")]
+    [InlineData(ConnectionPooler.None, "force_generic_plan", "lz4")]
+    [InlineData(ConnectionPooler.TransactionWithPreparedStatements, "auto", "pglz")]
+    [InlineData(ConnectionPooler.Transaction, "auto", "pglz")]
+    public async Task OwnDataSource_PlansGenericallyAndCompressesWithLz4_OnlyOnConnectionsKnownToBeDirect(
+        ConnectionPooler pooler, string planCacheMode, string toastCompression)
     {
         await using var provider = Provider(o =>
         {
@@ -67,11 +68,12 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
         await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
 
         await using var connection = await own.OpenConnectionAsync(CancellationToken.None);
-        Assert.Equal(expected, await PlanCacheModeAsync(connection));
+        Assert.Equal(planCacheMode, await PlanCacheModeAsync(connection));
+        Assert.Equal(toastCompression, await ToastCompressionAsync(connection));
     }
 
     [Fact]
-    public async Task ARegisteredDataSource_KeepsTheServersPlanCacheMode()
+    public async Task ARegisteredDataSource_KeepsTheServersSettings()
     {
         await using var hostSource = NpgsqlDataSource.Create(db.DirectConnectionString);
         await using var provider = new ServiceCollection().AddSingleton(hostSource).AddContinuationState().BuildServiceProvider();
@@ -80,6 +82,67 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
 
         await using var connection = await hostSource.OpenConnectionAsync();
         Assert.Equal("auto", await PlanCacheModeAsync(connection));
+        Assert.Equal("pglz", await ToastCompressionAsync(connection));
+    }
+
+    [Fact]
+    public async Task CompressWithLz4Off_KeepsTheServersCompression_AndStillPlansGenerically()
+    {
+        await using var provider = Provider(o =>
+        {
+            o.ConnectionString = db.DirectConnectionString;
+            o.CompressWithLz4 = false;
+        });
+        var own = provider.GetRequiredService<LibraryDataSources>();
+
+        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+
+        await using var connection = await own.OpenConnectionAsync(CancellationToken.None);
+        Assert.Equal("force_generic_plan", await PlanCacheModeAsync(connection));
+        Assert.Equal("pglz", await ToastCompressionAsync(connection));
+    }
+
+    [Theory]
+    [InlineData(ConnectionPooler.Detect)]
+    [InlineData(ConnectionPooler.None)]
+    public async Task SessionSettingsTheConnectionStringMakes_AreKept(ConnectionPooler pooler)
+    {
+        await using var provider = Provider(o =>
+        {
+            o.ConnectionString = db.DirectConnectionString + ";Options=-c default_toast_compression=pglz -c plan_cache_mode=force_custom_plan";
+            o.ConnectionPooler = pooler;
+        });
+        var own = provider.GetRequiredService<LibraryDataSources>();
+
+        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+
+        Assert.True(own.Prepares);
+        await using var connection = await own.OpenConnectionAsync(CancellationToken.None);
+        Assert.Equal("force_custom_plan", await PlanCacheModeAsync(connection));
+        Assert.Equal("pglz", await ToastCompressionAsync(connection));
+    }
+
+    [Theory]
+    [InlineData(true, "lz4")]
+    [InlineData(false, "pglz")]
+    public async Task ALargeSavedState_IsStoredWithTheChosenCompression_AndReadsBackTheSame(bool lz4, string expected)
+    {
+        await using var provider = Provider(o =>
+        {
+            o.ConnectionString = db.DirectConnectionString;
+            o.CompressWithLz4 = lz4;
+        });
+        var service = provider.GetRequiredService<IContinuationService>();
+        var conversation = await TestData.CreateConversationAsync(db.DataSource);
+        // Well past the 2 KB at which PostgreSQL compresses a row's values, and compressible, as transcripts are.
+        var content = string.Join(' ', Enumerable.Range(0, 4000).Select(i => $"token{i % 97}"));
+
+        await service.SaveStateAsync(conversation.ToString(), "user-a", TestData.Snapshot(content));
+
+        Assert.Equal(expected, await TestData.ScalarAsync<string>(
+            db.DataSource, "SELECT pg_column_compression(messages) FROM pending_tool_state WHERE conversation_id = $1", conversation));
+        var loaded = await service.LoadStateAsync(conversation.ToString(), "user-a");
+        Assert.Equal(content, loaded!.Messages[0].GetProperty("content").GetString());
     }
 
     [Fact]
@@ -209,9 +272,14 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
         }
     }
 
-    internal static async Task<string?> PlanCacheModeAsync(NpgsqlConnection connection)
+    internal static Task<string?> PlanCacheModeAsync(NpgsqlConnection connection) => SettingAsync(connection, "plan_cache_mode");
+
+    internal static Task<string?> ToastCompressionAsync(NpgsqlConnection connection) => SettingAsync(connection, "default_toast_compression");
+
+    private static async Task<string?> SettingAsync(NpgsqlConnection connection, string name)
     {
-        await using var command = new NpgsqlCommand("SELECT current_setting('plan_cache_mode')", connection);
+        await using var command = new NpgsqlCommand("SELECT current_setting($1)", connection);
+        command.Parameters.AddWithValue(name);
         return (string?)await command.ExecuteScalarAsync();
     }
 

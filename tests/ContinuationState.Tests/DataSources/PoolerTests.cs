@@ -38,7 +38,7 @@ public sealed class PoolerTests(DatabaseFixture db) : IClassFixture<DatabaseFixt
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("ContinuationStateOptions.ConnectionPooler", warning.Message, StringComparison.Ordinal);
 
-        // The check's generic-plan setting is made only on a backend the connection started itself: nothing of it may
+        // The check's session settings (generic plans, lz4) are made only on a backend the connection started itself: nothing of it may
         // reach PgBouncer's server connections, which every other client shares. Each open transaction holds one of
         // them, so these look at as many server connections as the workers used (and PgBouncer's pool allows 40).
         var connections = new List<NpgsqlConnection>();
@@ -51,6 +51,7 @@ public sealed class PoolerTests(DatabaseFixture db) : IClassFixture<DatabaseFixt
                 await using var begin = new NpgsqlCommand("BEGIN", connection);
                 await begin.ExecuteNonQueryAsync();
                 Assert.Equal("auto", await LibraryDataSourceTests.PlanCacheModeAsync(connection));
+                Assert.Equal("pglz", await LibraryDataSourceTests.ToastCompressionAsync(connection));
             }
         }
         finally

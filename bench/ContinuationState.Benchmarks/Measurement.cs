@@ -47,6 +47,13 @@ internal sealed record CellResult(SideResult Library, SideResult Raw, double Pai
 /// </summary>
 internal sealed class Measurement(BenchContext context, MeasureSettings settings)
 {
+    /// <summary>
+    /// Untimed saves of a large state each contender makes, on distinct keys, before its first large cell. Measured: a
+    /// new backend's first large saves, and saves into a table with no free space for rows that size, run at a half or
+    /// a third of the settled speed for the first ten or more; three were not enough once lz4 made the rows larger.
+    /// </summary>
+    public const int WarmSaves = 12;
+
     /// <summary>Untimed work before every block of calls (settling the server between blocks of large payloads).</summary>
     public Func<Task>? BeforeBlock { get; set; }
 

@@ -34,15 +34,15 @@ public static class ChatContinuationExtensions
     /// <param name="resumeId">The resume's idempotency key.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The claim, with the typed pause when this call won it.</returns>
-    /// <exception cref="InvalidDataException">The claimed state was not saved as a Microsoft.Extensions.AI pause; the claim is released.</exception>
+    /// <exception cref="InvalidDataException">The pause was not saved as a Microsoft.Extensions.AI chat pause (DocsGPT's, an agent's, a workflow's, a later format): it is not claimed and stays exactly as it was.</exception>
     public static async Task<ChatResumeClaim> ClaimChatPauseAsync(this IContinuationService service, string conversationId, string userId, string resumeId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
-        return await TypedClaim.ClaimAsync(service, conversationId, userId, resumeId, static claim => new ChatResumeClaim(claim), cancellationToken).ConfigureAwait(false);
+        return await TypedClaim.ClaimAsync(service, conversationId, userId, resumeId, ChatPauseSnapshot.Format, static claim => new ChatResumeClaim(claim), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Claims the conversation's pause without a resume id (<see cref="IContinuationService.ClaimStateAsync"/>, DocsGPT's
+    /// Claims the conversation's pause without a resume id (<see cref="IContinuationService.ClaimStateAsync(string, string, CancellationToken)"/>, DocsGPT's
     /// behaviour): exactly one of concurrent claims wins; a retry is not recognised, so prefer the overload with a
     /// resume id for requests a client may repeat.
     /// </summary>
@@ -52,12 +52,11 @@ public static class ChatContinuationExtensions
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The claimed pause, or null when there is nothing to claim.</returns>
     /// <exception cref="ResumeInProgressException">Another resume holds the claim.</exception>
-    /// <exception cref="InvalidDataException">The claimed state was not saved as a Microsoft.Extensions.AI pause; the claim is handed back.</exception>
+    /// <exception cref="InvalidDataException">The pause was not saved as a Microsoft.Extensions.AI chat pause (DocsGPT's, an agent's, a workflow's, a later format): it is not claimed and stays exactly as it was.</exception>
     public static async Task<ClaimedChatPause?> ClaimChatPauseAsync(this IContinuationService service, string conversationId, string userId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
-        var state = await service.ClaimStateAsync(conversationId, userId, cancellationToken).ConfigureAwait(false);
-        return state is null ? null : await TypedClaim.ReadAsync(service, state, static s => new ClaimedChatPause(s)).ConfigureAwait(false);
+        return await TypedClaim.ClaimAsync(service, conversationId, userId, ChatPauseSnapshot.Format, static s => new ClaimedChatPause(s), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -11,8 +11,9 @@ public sealed class ClaimedChatPause
 {
     internal ClaimedChatPause(PendingToolState state)
     {
+        ChatPauseSnapshot.RequireFormat(state.AgentConfig, ChatPauseSnapshot.Format);
         State = state;
-        Messages = ChatJson.Deserialize<List<ChatMessage>>(state.Messages, "messages");
+        Messages = ChatPauseSnapshot.Messages(state);
         ApprovalRequests = PendingChatCall.ApprovalRequests(Messages);
         ClientToolCalls = PendingChatCall.ClientToolCalls(Messages);
         ToolDeclarations = ChatPauseSnapshot.Declarations(state.ToolSchemas);
@@ -66,6 +67,6 @@ public sealed class ClaimedChatPause
     public List<ChatMessage> CreateResumeMessagesFromResponses(IEnumerable<ToolApprovalResponseContent> responses, IEnumerable<FunctionResultContent>? clientResults = null)
     {
         ArgumentNullException.ThrowIfNull(responses);
-        return CreateResumeMessages(responses.Select(r => new ToolApprovalDecision(r.RequestId, r.Approved, r.Reason)), clientResults);
+        return CreateResumeMessages(ToolApprovalDecision.From(responses), clientResults);
     }
 }

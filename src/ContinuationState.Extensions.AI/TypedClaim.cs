@@ -3,9 +3,18 @@ namespace ContinuationState.Extensions.AI;
 /// <summary>A claim under a resume id, read back as a typed pause.</summary>
 internal static class TypedClaim
 {
-    public static async Task<T> ClaimAsync<T>(IContinuationService service, string conversationId, string userId, string resumeId, Func<ResumeClaim, T> read, CancellationToken cancellationToken)
+    public static async Task<T> ClaimAsync<T>(IContinuationService service, string conversationId, string userId, string resumeId, string format, Func<ResumeClaim, T> read, CancellationToken cancellationToken)
     {
-        var claim = await service.ClaimForResumeAsync(conversationId, userId, resumeId, cancellationToken).ConfigureAwait(false);
+        ResumeClaim claim;
+        try
+        {
+            claim = await service.ClaimForResumeAsync(conversationId, userId, resumeId, new ClaimOptions { RequiredFormat = format }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StateFormatMismatchException e)
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
+
         try
         {
             return read(claim);
@@ -18,8 +27,25 @@ internal static class TypedClaim
         }
     }
 
+    /// <summary>A keyless claim of a pause of <paramref name="format"/>, read back typed; null when there is nothing to claim.</summary>
+    public static async Task<T?> ClaimAsync<T>(IContinuationService service, string conversationId, string userId, string format, Func<PendingToolState, T> read, CancellationToken cancellationToken)
+        where T : class
+    {
+        PendingToolState? state;
+        try
+        {
+            state = await service.ClaimStateAsync(conversationId, userId, new ClaimOptions { RequiredFormat = format }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StateFormatMismatchException e)
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
+
+        return state is null ? null : await ReadAsync(service, state, read).ConfigureAwait(false);
+    }
+
     /// <summary>Reads a state a keyless claim returned, handing it back if it is not a pause of this package.</summary>
-    public static async Task<T> ReadAsync<T>(IContinuationService service, PendingToolState state, Func<PendingToolState, T> read)
+    private static async Task<T> ReadAsync<T>(IContinuationService service, PendingToolState state, Func<PendingToolState, T> read)
     {
         try
         {

@@ -42,6 +42,39 @@ public sealed class ContinuationService : IContinuationService
         : this(own.Shared, options, logger) => _own = own;
 
     /// <inheritdoc />
+    public async Task<bool> EnsureConversationAsync(string conversationId, string userId, string? name = null, CancellationToken cancellationToken = default)
+    {
+        Guard.ConversationId(conversationId);
+        Guard.UserId(userId);
+        if (name is not null)
+        {
+            Guard.StorableText(name, "Conversation name", nameof(name));
+        }
+
+        var reference = ConversationReference.Parse(conversationId);
+        using var operation = Operation.Start("ensure_conversation", reference.Kind, counter: null);
+        try
+        {
+            if (reference.Kind != ConversationIdKind.Uuid)
+            {
+                throw new InvalidConversationIdException(conversationId);
+            }
+
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            var created = await new ConversationsRepository(connection, null, _options).EnsureAsync(reference.Uuid, userId, name, cancellationToken).ConfigureAwait(false)
+                ?? throw new ConversationIdTakenException(conversationId);
+            operation.Complete(created ? "created" : "existed");
+            return created;
+        }
+        catch (Exception e)
+        {
+            operation.Fail(e);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
     public async Task<string> SaveStateAsync(string conversationId, string userId, ContinuationSnapshot snapshot, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
         Guard.ConversationId(conversationId);
@@ -92,7 +125,23 @@ public sealed class ContinuationService : IContinuationService
             cancellationToken);
 
     /// <inheritdoc />
-    public async Task<PendingToolState?> ClaimStateAsync(string conversationId, string userId, CancellationToken cancellationToken = default)
+    public Task<PendingToolState?> ClaimStateAsync(string conversationId, string userId, CancellationToken cancellationToken = default)
+        => ClaimStateCoreAsync(conversationId, userId, null, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<PendingToolState?> ClaimStateAsync(string conversationId, string userId, ClaimOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.ClaimToken is not null)
+        {
+            throw new ArgumentException("A claim token needs a resume id: use ClaimForResumeAsync.", nameof(options));
+        }
+
+        Guard.Format(options.RequiredFormat);
+        return ClaimStateCoreAsync(conversationId, userId, options.RequiredFormat, cancellationToken);
+    }
+
+    private async Task<PendingToolState?> ClaimStateCoreAsync(string conversationId, string userId, string? requiredFormat, CancellationToken cancellationToken)
     {
         try
         {
@@ -101,7 +150,7 @@ public sealed class ContinuationService : IContinuationService
                 Telemetry.Claims,
                 conversationId,
                 userId,
-                static (states, id, user, ct) => states.ClaimAsync(id, user, ct),
+                (states, id, user, ct) => states.ClaimAsync(id, user, requiredFormat, ct),
                 static state => state is null ? "none" : "won",
                 cancellationToken).ConfigureAwait(false);
             if (claimed is not null)
@@ -122,7 +171,7 @@ public sealed class ContinuationService : IContinuationService
     public Task<ResumeClaim> ClaimForResumeAsync(string conversationId, string userId, string resumeId, CancellationToken cancellationToken = default)
     {
         Guard.ResumeId(resumeId);
-        return ClaimForResumeCoreAsync(conversationId, userId, resumeId, null, cancellationToken);
+        return ClaimForResumeCoreAsync(conversationId, userId, resumeId, null, null, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -130,17 +179,31 @@ public sealed class ContinuationService : IContinuationService
     {
         Guard.ResumeId(resumeId);
         Guard.ClaimToken(claimToken);
-        return ClaimForResumeCoreAsync(conversationId, userId, resumeId, claimToken, cancellationToken);
+        return ClaimForResumeCoreAsync(conversationId, userId, resumeId, claimToken, null, cancellationToken);
     }
 
-    private async Task<ResumeClaim> ClaimForResumeCoreAsync(string conversationId, string userId, string resumeId, Guid? claimToken, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public Task<ResumeClaim> ClaimForResumeAsync(string conversationId, string userId, string resumeId, ClaimOptions options, CancellationToken cancellationToken = default)
+    {
+        Guard.ResumeId(resumeId);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.ClaimToken is { } token)
+        {
+            Guard.ClaimToken(token);
+        }
+
+        Guard.Format(options.RequiredFormat);
+        return ClaimForResumeCoreAsync(conversationId, userId, resumeId, options.ClaimToken, options.RequiredFormat, cancellationToken);
+    }
+
+    private async Task<ResumeClaim> ClaimForResumeCoreAsync(string conversationId, string userId, string resumeId, Guid? claimToken, string? requiredFormat, CancellationToken cancellationToken)
     {
         var claim = await RunAsync(
             "claim",
             Telemetry.Claims,
             conversationId,
             userId,
-            (states, id, user, ct) => states.ClaimForResumeAsync(id, user, resumeId, claimToken, ct),
+            (states, id, user, ct) => states.ClaimForResumeAsync(id, user, resumeId, claimToken, requiredFormat, ct),
             static claim => claim?.Status switch
             {
                 ResumeClaimStatus.Claimed => "won",

@@ -8,6 +8,21 @@ namespace ContinuationState;
 public interface IContinuationService
 {
     /// <summary>
+    /// Creates the conversation <paramref name="conversationId"/> for <paramref name="userId"/> unless it already is
+    /// theirs: what a host calls before the first save, with the UUID it chose. Idempotent, so a retry after a lost
+    /// answer is a no-op, never a second conversation. One round trip; the same typed errors as every operation
+    /// (<see cref="ContinuationStateTransientException"/> during a failover, so it can be retried as is).
+    /// </summary>
+    /// <param name="conversationId">A canonical UUID the host chose (legacy ids are resolved, never created).</param>
+    /// <param name="userId">The owner.</param>
+    /// <param name="name">A display name for a new conversation; an existing one keeps its own.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>True when this call created it; false when it already was the user's.</returns>
+    /// <exception cref="InvalidConversationIdException">The id is not a canonical UUID.</exception>
+    /// <exception cref="ConversationIdTakenException">The id belongs to another user's conversation; nothing was written.</exception>
+    Task<bool> EnsureConversationAsync(string conversationId, string userId, string? name = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Saves (upserts) the state. A re-save replaces every part, resets the status to pending, clears any claim,
     /// and restamps <c>created_at</c> and <c>expires_at</c> (database clock + TTL).
     /// </summary>
@@ -42,6 +57,19 @@ public interface IContinuationService
     Task<PendingToolState?> ClaimStateAsync(string conversationId, string userId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// <see cref="ClaimStateAsync(string, string, CancellationToken)"/> with conditions: a pause not of
+    /// <see cref="ClaimOptions.RequiredFormat"/> is not claimed (nothing changes) and throws.
+    /// </summary>
+    /// <param name="conversationId">A canonical UUID or a legacy MongoDB ObjectId.</param>
+    /// <param name="userId">The owner.</param>
+    /// <param name="options">The claim's conditions; <see cref="ClaimOptions.ClaimToken"/> must be null (a keyless claim has no retry to recognise).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The claimed state, or null when nothing is claimable.</returns>
+    /// <exception cref="ResumeInProgressException">Another resume holds the claim.</exception>
+    /// <exception cref="StateFormatMismatchException">The live pause is of another format; it was not claimed.</exception>
+    Task<PendingToolState?> ClaimStateAsync(string conversationId, string userId, ClaimOptions options, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Idempotent claim: claims live pending state under <paramref name="resumeId"/>, the caller's idempotency key
     /// (e.g. an HTTP <c>Idempotency-Key</c>), or tells a retry of that resume what it should know. Every expected case
     /// is a <see cref="ResumeClaimStatus"/>, not an exception: claimed (the state and its claim token), in progress
@@ -72,6 +100,21 @@ public interface IContinuationService
     Task<ResumeClaim> ClaimForResumeAsync(string conversationId, string userId, string resumeId, Guid claimToken, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// <see cref="ClaimForResumeAsync(string, string, string, CancellationToken)"/> with conditions: the caller's claim
+    /// token (<see cref="ClaimOptions.ClaimToken"/>), and the format the pause must have
+    /// (<see cref="ClaimOptions.RequiredFormat"/>: a pause of another format is not claimed, nothing changes, and the
+    /// claim throws). A receipt or a claim in progress answers as usual, whatever the format.
+    /// </summary>
+    /// <param name="conversationId">A canonical UUID or a legacy MongoDB ObjectId.</param>
+    /// <param name="userId">The owner; another user's conversation answers exactly as "not found".</param>
+    /// <param name="resumeId">The resume's idempotency key: non-empty, at most 200 characters.</param>
+    /// <param name="options">The claim's conditions.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The outcome.</returns>
+    /// <exception cref="StateFormatMismatchException">The live pause is of another format; it was not claimed.</exception>
+    Task<ResumeClaim> ClaimForResumeAsync(string conversationId, string userId, string resumeId, ClaimOptions options, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Completes a resume claimed with <see cref="ClaimForResumeAsync(string, string, string, CancellationToken)"/>: deletes the state and records a receipt with
     /// <paramref name="outcome"/> in one statement, only while the claim is still current. Retries of the same resume id
     /// then get the receipt for <see cref="ContinuationStateOptions.ReceiptRetention"/>. A resume that pauses again
@@ -89,7 +132,7 @@ public interface IContinuationService
     /// and saves <paramref name="nextPause"/> as the conversation's new pause in one fenced statement, only while the claim
     /// is still current. There is never a moment with no state or with two; a claim taken under a resume id gets its
     /// receipt (with <paramref name="outcome"/>), so a retry of that id gets <see cref="ResumeClaimStatus.Completed"/>
-    /// and never approves the new pause. Works for plain claims (<see cref="ClaimStateAsync"/>) too.
+    /// and never approves the new pause. Works for plain claims (<see cref="ClaimStateAsync(string, string, CancellationToken)"/>) too.
     /// </summary>
     /// <param name="claimed">The state the claim returned.</param>
     /// <param name="nextPause">The new pause.</param>
@@ -129,7 +172,7 @@ public interface IContinuationService
     /// Fenced release: hands back the claim that returned <paramref name="claimed"/>, only while it is still the current
     /// claim (not reverted as stale, re-taken, or overwritten by a new save). One round trip, whatever the id's kind.
     /// </summary>
-    /// <param name="claimed">The state <see cref="ClaimStateAsync"/> returned.</param>
+    /// <param name="claimed">The state <see cref="ClaimStateAsync(string, string, CancellationToken)"/> returned.</param>
     /// <param name="ttl">The least remaining life; <see cref="ContinuationStateOptions.DefaultTtl"/> when null.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>True when the claim was released; false when it is no longer the current claim.</returns>
@@ -141,7 +184,7 @@ public interface IContinuationService
     /// <paramref name="claimed"/> is still the current one, so a worker that stalled past the grace period cannot
     /// delete the state a later resume saved. One round trip, whatever the id's kind.
     /// </summary>
-    /// <param name="claimed">The state <see cref="ClaimStateAsync"/> returned.</param>
+    /// <param name="claimed">The state <see cref="ClaimStateAsync(string, string, CancellationToken)"/> returned.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>True when the row was deleted; false when the claim is no longer the current one.</returns>
     /// <exception cref="ArgumentException"><paramref name="claimed"/> did not come from a claim.</exception>

@@ -33,11 +33,11 @@ public static class AgentContinuationExtensions
     /// <param name="resumeId">The resume's idempotency key.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The claim, with the typed pause when this call won it.</returns>
-    /// <exception cref="InvalidDataException">The claimed state was not saved as an agent pause; the claim is handed back.</exception>
+    /// <exception cref="InvalidDataException">The pause was not saved as an Agent Framework pause (a chat pause, DocsGPT's, a workflow's, a later format): it is not claimed and stays exactly as it was.</exception>
     public static async Task<AgentResumeClaim> ClaimAgentPauseAsync(this IContinuationService service, string conversationId, string userId, string resumeId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
-        return await TypedClaim.ClaimAsync(service, conversationId, userId, resumeId, static claim => new AgentResumeClaim(claim), cancellationToken).ConfigureAwait(false);
+        return await TypedClaim.ClaimAsync(service, conversationId, userId, resumeId, AgentPauseSnapshot.Format, static claim => new AgentResumeClaim(claim), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

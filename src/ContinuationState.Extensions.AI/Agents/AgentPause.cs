@@ -11,9 +11,10 @@ namespace ContinuationState.Extensions.AI.Agents;
 /// </summary>
 public sealed class AgentPause
 {
-    private AgentPause(JsonElement session, IReadOnlyList<ChatMessage> messages, IReadOnlyList<ToolApprovalRequestContent> approvalRequests, IReadOnlyList<FunctionCallContent> clientToolCalls)
+    private AgentPause(JsonElement session, string sessionText, IReadOnlyList<ChatMessage> messages, IReadOnlyList<ToolApprovalRequestContent> approvalRequests, IReadOnlyList<FunctionCallContent> clientToolCalls)
     {
         Session = session;
+        SessionText = sessionText;
         Messages = messages;
         ApprovalRequests = approvalRequests;
         ClientToolCalls = clientToolCalls;
@@ -21,6 +22,9 @@ public sealed class AgentPause
 
     /// <summary>The session, as <see cref="AIAgent.SerializeSessionAsync"/> wrote it.</summary>
     public JsonElement Session { get; }
+
+    /// <summary>The session's exact text, U+0000 and lone surrogates raw in it (the core's text policies judge them).</summary>
+    internal string SessionText { get; }
 
     /// <summary>The paused run's response messages.</summary>
     public IReadOnlyList<ChatMessage> Messages { get; }
@@ -51,6 +55,7 @@ public sealed class AgentPause
         }
 
         var serialized = await agent.SerializeSessionAsync(session, ChatJson.Options, cancellationToken).ConfigureAwait(false);
-        return new AgentPause(serialized, messages, approvals, clientCalls);
+        var (element, text) = ChatJson.Exact(serialized);
+        return new AgentPause(element, text, messages, approvals, clientCalls);
     }
 }

@@ -7,8 +7,8 @@ namespace ContinuationState.Extensions.AI.Agents;
 
 /// <summary>
 /// How an <see cref="AgentPause"/> maps onto the six parts: <c>messages</c> the paused run's response messages,
-/// <c>pending_tool_calls</c> as for a chat pause, <c>agent_config</c> the agent's id and name and the serialized
-/// session; <c>tools_dict</c> and <c>tool_schemas</c> stay empty (the agent holds its tools), <c>client_tools</c> null.
+/// <c>pending_tool_calls</c> as for a chat pause, <c>agent_config</c> the agent's id and name, the serialized
+/// session and the messages' exact text (<c>messages_json</c>, as for a chat pause); <c>tools_dict</c> and <c>tool_schemas</c> stay empty (the agent holds its tools), <c>client_tools</c> null.
 /// The session is kept as JSON text inside <c>agent_config</c>, not as a jsonb object: jsonb sorts keys, and the
 /// framework reads the history in it with options that need <c>$type</c> first (microsoft/agent-framework#2962).
 /// </summary>
@@ -18,19 +18,21 @@ internal static class AgentPauseSnapshot
 
     public static ContinuationSnapshot From(AgentPause pause, AIAgent agent)
     {
-        var agentConfig = new JsonObject
+        var (messages, messagesText) = ChatJson.SerializeExact<IReadOnlyList<ChatMessage>>(pause.Messages);
+        var agentConfig = new Dictionary<string, object?>
         {
             ["format"] = Format,
             ["agent_id"] = agent.Id,
             ["agent_name"] = agent.Name,
-            ["session_json"] = pause.Session.GetRawText(),
+            ["session_json"] = pause.SessionText,
+            [ChatPauseSnapshot.MessagesText] = messagesText,
         };
         return new ContinuationSnapshot(
-            ChatJson.Serialize<IReadOnlyList<ChatMessage>>(pause.Messages),
+            messages,
             ChatJson.Serialize<JsonNode>(ChatPauseSnapshot.PendingCalls(pause.ApprovalRequests, pause.ClientToolCalls)),
             ChatJson.Serialize<JsonNode>(new JsonObject()),
             ChatJson.Serialize<JsonNode>(new JsonArray()),
-            ChatJson.Serialize<JsonNode>(agentConfig),
+            agentConfig,
             null);
     }
 

@@ -13,9 +13,10 @@ public sealed class ClaimedAgentPause
 {
     internal ClaimedAgentPause(PendingToolState state)
     {
+        ChatPauseSnapshot.RequireFormat(state.AgentConfig, AgentPauseSnapshot.Format);
         State = state;
         Session = AgentPauseSnapshot.Session(state.AgentConfig);
-        Messages = ChatJson.Deserialize<List<ChatMessage>>(state.Messages, "messages");
+        Messages = ChatPauseSnapshot.Messages(state);
         ApprovalRequests = PendingChatCall.ApprovalRequests(Messages);
         ClientToolCalls = PendingChatCall.ClientToolCalls(Messages);
     }
@@ -55,4 +56,18 @@ public sealed class ClaimedAgentPause
     /// <exception cref="ArgumentException">A decision or result names no stored request or call, names one twice, or one is missing.</exception>
     public ChatMessage CreateResponseMessage(IEnumerable<ToolApprovalDecision> decisions, IEnumerable<FunctionResultContent>? clientResults = null)
         => PendingChatCall.Answer(ApprovalRequests, ClientToolCalls, decisions, clientResults);
+
+    /// <summary>
+    /// The same, from approval responses a client sent (deserialized from its request): only each response's request
+    /// id and decision are used; its call, which a client could have forged, is replaced by the stored one.
+    /// </summary>
+    /// <param name="responses">One response per stored approval request.</param>
+    /// <param name="clientResults">One result per stored client-side call, by call id; none when there are none.</param>
+    /// <returns>The message.</returns>
+    /// <exception cref="ArgumentException">A response names no stored request, names one twice, or one is missing.</exception>
+    public ChatMessage CreateResponseMessageFromResponses(IEnumerable<ToolApprovalResponseContent> responses, IEnumerable<FunctionResultContent>? clientResults = null)
+    {
+        ArgumentNullException.ThrowIfNull(responses);
+        return CreateResponseMessage(ToolApprovalDecision.From(responses), clientResults);
+    }
 }

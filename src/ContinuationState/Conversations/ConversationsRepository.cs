@@ -76,6 +76,32 @@ public sealed class ConversationsRepository
         return row.ToConversation();
     }
 
+    /// <summary>
+    /// Creates the conversation <paramref name="id"/> for <paramref name="userId"/> unless it exists: idempotent, one
+    /// round trip (two only when a concurrent create of the same id commits in between).
+    /// </summary>
+    /// <returns>True when this call created it, false when it was already the user's, null when it is another user's.</returns>
+    internal async Task<bool?> EnsureAsync(Guid id, string userId, string? name, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var row = await DbErrors.Translated(_connection.QuerySingleOrDefaultAsync<EnsuredRow>(Command(
+                _sql.Ensure,
+                new { id, user_id = userId, name },
+                cancellationToken))).ConfigureAwait(false);
+            if (row is not null)
+            {
+                return string.Equals(row.user_id, userId, StringComparison.Ordinal) ? row.created : null;
+            }
+
+            if (attempt > 0)
+            {
+                // Inserted and deleted again between the two statements: not this call's to decide.
+                throw new ContinuationStateTransientException($"Conversation '{id}' was created and deleted concurrently; try again.", null);
+            }
+        }
+    }
+
     /// <summary>Reads a conversation by its UUID.</summary>
     /// <param name="id">The conversation's UUID.</param>
     /// <param name="userId">When given, only a conversation of this user is returned.</param>
@@ -127,5 +153,7 @@ public sealed class ConversationsRepository
     {
         public Conversation ToConversation() => new(id, user_id, name, legacy_mongo_id, created_at, updated_at);
     }
+
+    private sealed record EnsuredRow(bool created, string user_id);
 #pragma warning restore IDE1006, CA1812
 }

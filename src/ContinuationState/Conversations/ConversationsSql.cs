@@ -20,6 +20,21 @@ internal sealed class ConversationsSql
         RETURNING {columns}
         """;
 
+    // Idempotent create under the host's id. Either the insert returns the row, or the existing row is read: both in
+    // one statement. No row at all means a concurrent insert committed after this statement's snapshot; the caller
+    // asks again (that one sees it).
+    private const string EnsureTemplate = """
+        WITH inserted AS (
+            INSERT INTO {conversations} (id, user_id, name)
+            VALUES (@id, @user_id, @name)
+            ON CONFLICT (id) DO NOTHING
+            RETURNING user_id
+        )
+        SELECT true AS created, user_id FROM inserted
+        UNION ALL
+        SELECT false, user_id FROM {conversations} WHERE id = @id
+        """;
+
     private const string GetTemplate = """
         SELECT {columns} FROM {conversations}
         WHERE id = @id AND (@user_id::text IS NULL OR user_id = @user_id)
@@ -35,6 +50,7 @@ internal sealed class ConversationsSql
         ResolveLegacy = Qualify(ResolveLegacyTemplate, names);
         ResolveLegacyForUser = Qualify(ResolveLegacyForUserTemplate, names);
         Insert = Qualify(InsertTemplate, names);
+        Ensure = Qualify(EnsureTemplate, names);
         Get = Qualify(GetTemplate, names);
         GetByLegacyId = Qualify(GetByLegacyIdTemplate, names);
     }
@@ -44,6 +60,8 @@ internal sealed class ConversationsSql
     public string ResolveLegacyForUser { get; }
 
     public string Insert { get; }
+
+    public string Ensure { get; }
 
     public string Get { get; }
 

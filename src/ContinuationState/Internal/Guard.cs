@@ -46,6 +46,16 @@ internal static class Guard
         }
     }
 
+    /// <summary>A required format is compared with <c>agent_config ->> 'format'</c>: when given, storable text.</summary>
+    public static void Format(string? format, string parameterName = "options")
+    {
+        if (format is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(format, parameterName);
+            StorableText(format, "Required format", parameterName);
+        }
+    }
+
     /// <summary>
     /// Refuses what PostgreSQL text cannot hold: U+0000 (the server refuses it) and a lone UTF-16 surrogate (it has no
     /// UTF-8 form, so the driver's encoder would throw from inside parameter binding). Checked before a connection is

@@ -158,13 +158,14 @@ public sealed partial class PendingToolStateRepository
     public Task<PendingToolState?> ClaimStateAsync(Guid conversationId, string userId, CancellationToken cancellationToken = default)
     {
         Guard.UserId(userId);
-        return ClaimAsync(ConversationReference.ForUuid(conversationId), userId, cancellationToken);
+        return ClaimAsync(ConversationReference.ForUuid(conversationId), userId, null, cancellationToken);
     }
 
-    internal async Task<PendingToolState?> ClaimAsync(ConversationReference conversation, string userId, CancellationToken cancellationToken)
+    internal async Task<PendingToolState?> ClaimAsync(ConversationReference conversation, string userId, string? requiredFormat, CancellationToken cancellationToken)
     {
         var parameters = Key(conversation, userId);
         parameters.Add("grace_seconds", _options.StaleClaimGrace.TotalSeconds);
+        parameters.Add("required_format", requiredFormat, System.Data.DbType.String);
         try
         {
             var sql = conversation.IsLegacy ? _sql.ClaimByLegacyId : _sql.Claim;
@@ -175,10 +176,19 @@ public sealed partial class PendingToolStateRepository
                 return null;
             }
 
+            // Columns: 0 the status before the claim, 1 left alone for its format, 2 that format, 3.. the claimed state.
+            // The reader is sequential: every column is read in order.
             var status = reader.GetFieldValue<string>(0);
-            if (!reader.IsDBNull(1))
+            var otherFormat = reader.GetFieldValue<bool>(1);
+            var format = reader.IsDBNull(2) ? null : reader.GetFieldValue<string>(2);
+            if (!reader.IsDBNull(3))
             {
-                return PendingToolStateReader.Read(reader, offset: 1);
+                return PendingToolStateReader.Read(reader, offset: 3);
+            }
+
+            if (otherFormat)
+            {
+                throw new StateFormatMismatchException(requiredFormat!, format);
             }
 
             return PendingToolStateReader.ParseStatus(status) == PendingToolStateStatus.Resuming

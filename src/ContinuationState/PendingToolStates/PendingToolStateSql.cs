@@ -46,12 +46,13 @@ internal sealed class PendingToolStateSql
 
     // The row is locked first, so a claim that waited behind a concurrent claim sees its committed
     // 'resuming' status and reports "in progress" rather than "nothing there". Column 0 is the status
-    // before this statement; the state columns follow, null unless this statement took the claim.
+    // before this statement, column 1 whether a live pending state was left alone because it is not of @required_format (the
+    // format in column 2); the state columns follow, null unless this statement took the claim.
     // A claim keeps its row alive for at least the stale-claim grace: otherwise a claim taken just before
     // expiry could be purged under the running resume (DocsGPT's purge deletes resuming rows too).
     private const string ClaimTemplate = """
         WITH target AS (
-            SELECT id, status, expires_at > clock_timestamp() AS live
+            SELECT id, status, expires_at > clock_timestamp() AS live, agent_config ->> 'format' AS format
             FROM {pending_tool_state}
             WHERE conversation_id = {conversation_id} AND user_id = @user_id
             FOR UPDATE
@@ -62,11 +63,12 @@ internal sealed class PendingToolStateSql
                 expires_at = GREATEST(p.expires_at, clock_timestamp() + make_interval(secs => @grace_seconds))
             FROM target AS t
             WHERE p.id = t.id AND t.status = 'pending' AND t.live
+              AND (@required_format::text IS NULL OR t.format = @required_format)
             RETURNING p.id, p.conversation_id, p.user_id, p.messages, p.pending_tool_calls, p.tools_dict,
                       p.tool_schemas, p.agent_config, p.client_tools, p.created_at, p.expires_at, p.status,
                       p.resumed_at, p.claim_token, p.resume_id
         )
-        SELECT t.status, c.*
+        SELECT t.status, c.id IS NULL AND t.status = 'pending' AND t.live AS other_format, t.format, c.*
         FROM target AS t LEFT JOIN claimed AS c ON c.id = t.id
         """;
 

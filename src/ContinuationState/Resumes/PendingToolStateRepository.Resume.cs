@@ -22,7 +22,7 @@ public sealed partial class PendingToolStateRepository
     {
         Guard.UserId(userId);
         Guard.ResumeId(resumeId);
-        return ClaimForResumeAsync(ConversationReference.ForUuid(conversationId), userId, resumeId, null, cancellationToken);
+        return ClaimForResumeAsync(ConversationReference.ForUuid(conversationId), userId, resumeId, null, null, cancellationToken);
     }
 
     /// <summary>
@@ -42,17 +42,18 @@ public sealed partial class PendingToolStateRepository
         Guard.UserId(userId);
         Guard.ResumeId(resumeId);
         Guard.ClaimToken(claimToken);
-        return ClaimForResumeAsync(ConversationReference.ForUuid(conversationId), userId, resumeId, claimToken, cancellationToken);
+        return ClaimForResumeAsync(ConversationReference.ForUuid(conversationId), userId, resumeId, claimToken, null, cancellationToken);
     }
 
-    internal Task<ResumeClaim> ClaimForResumeAsync(ConversationReference conversation, string userId, string resumeId, Guid? claimToken, CancellationToken cancellationToken)
+    internal Task<ResumeClaim> ClaimForResumeAsync(ConversationReference conversation, string userId, string resumeId, Guid? claimToken, string? requiredFormat, CancellationToken cancellationToken)
     {
         var parameters = Key(conversation, userId);
         parameters.Add("resume_id", resumeId);
         parameters.Add("claim_token", claimToken, System.Data.DbType.Guid);
+        parameters.Add("required_format", requiredFormat, System.Data.DbType.String);
         parameters.Add("grace_seconds", _options.StaleClaimGrace.TotalSeconds);
         var sql = conversation.IsLegacy ? _resumeSql.ClaimByLegacyId : _resumeSql.Claim;
-        return DbErrors.Translated(ClaimForResumeCoreAsync(sql, userId, resumeId, parameters, cancellationToken));
+        return DbErrors.Translated(ClaimForResumeCoreAsync(sql, userId, resumeId, requiredFormat, parameters, cancellationToken));
     }
 
     /// <summary>
@@ -139,23 +140,31 @@ public sealed partial class PendingToolStateRepository
         return DbErrors.Translated(_connection.ExecuteAsync(Command(_resumeSql.PurgeExpired, parameters, cancellationToken)));
     }
 
-    private async Task<ResumeClaim> ClaimForResumeCoreAsync(string sql, string userId, string resumeId, DynamicParameters parameters, CancellationToken cancellationToken)
+    private async Task<ResumeClaim> ClaimForResumeCoreAsync(string sql, string userId, string resumeId, string? requiredFormat, DynamicParameters parameters, CancellationToken cancellationToken)
     {
         var reader = await _connection.ExecuteReaderAsync(Command(sql, parameters, cancellationToken)).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
 
         // Columns: 0 state status, 1 its resume id, 2 its claim time, 3 receipt status, 4 completed at, 5 outcome,
-        // 6 the receipt's conversation (a legacy id's UUID, as the statement resolved it), 7.. claimed state.
+        // 6 the receipt's conversation (a legacy id's UUID, as the statement resolved it), 7 left alone for its format,
+        // 8 that format, 9.. claimed state.
         if (!reader.IsDBNull(3) && reader.GetFieldValue<string>(3) == "completed")
         {
             var outcome = reader.IsDBNull(5) ? (System.Text.Json.JsonElement?)null : PendingToolStateReader.Json(reader, 5);
             return ResumeClaim.Completed(new ResumeReceipt(reader.GetFieldValue<Guid>(6), userId, resumeId, reader.GetFieldValue<DateTimeOffset>(4), outcome));
         }
 
-        if (!reader.IsDBNull(7))
+        var otherFormat = !reader.IsDBNull(7) && reader.GetFieldValue<bool>(7);
+        var format = Nullable(reader, 8);
+        if (!reader.IsDBNull(9))
         {
-            return ResumeClaim.Claimed(PendingToolStateReader.Read(reader, offset: 7));
+            return ResumeClaim.Claimed(PendingToolStateReader.Read(reader, offset: 9));
+        }
+
+        if (otherFormat)
+        {
+            throw new StateFormatMismatchException(requiredFormat!, format);
         }
 
         if (!reader.IsDBNull(0) && reader.GetFieldValue<string>(0) == "resuming")

@@ -11,6 +11,8 @@ internal sealed class ResumeSql
     // (finished by a plain delete, or overwritten by a save) means the first run ended in an unknown way.
     // A caller that chose its claim token (@claim_token) and lost the answer to its claim gets the same claim again
     // (redelivered): the row it locked is still resuming under that resume id and token, so its tools have not run.
+    // A caller that names a format (@required_format, agent_config's "format" member) never claims a pause of another
+    // format: the row stays exactly as it was, and other_format tells the caller what it found.
     private const string ClaimTemplate = """
         WITH attempt AS (
             SELECT conversation_id, status, claimed_at, completed_at, outcome
@@ -22,7 +24,7 @@ internal sealed class ResumeSql
         target AS (
             SELECT id, conversation_id, user_id, messages, pending_tool_calls, tools_dict, tool_schemas, agent_config,
                    client_tools, created_at, expires_at, status, resumed_at, claim_token, resume_id,
-                   expires_at > clock_timestamp() AS live
+                   expires_at > clock_timestamp() AS live, agent_config ->> 'format' AS format
             FROM {pending_tool_state}
             WHERE conversation_id = {conversation_id} AND user_id = @user_id
             FOR UPDATE
@@ -34,6 +36,7 @@ internal sealed class ResumeSql
             FROM target AS t
             WHERE p.id = t.id AND t.status = 'pending' AND t.live
               AND NOT EXISTS (SELECT 1 FROM attempt)
+              AND (@required_format::text IS NULL OR t.format = @required_format)
             RETURNING p.id, p.conversation_id, p.user_id, p.messages, p.pending_tool_calls, p.tools_dict,
                       p.tool_schemas, p.agent_config, p.client_tools, p.created_at, p.expires_at, p.status,
                       p.resumed_at, p.claim_token, p.resume_id
@@ -50,7 +53,8 @@ internal sealed class ResumeSql
             FROM target
             WHERE @claim_token IS NOT NULL AND status = 'resuming' AND resume_id = @resume_id AND claim_token = @claim_token
         )
-        SELECT t.status, t.resume_id, t.resumed_at, a.status, a.completed_at, a.outcome, a.conversation_id, c.*
+        SELECT t.status, t.resume_id, t.resumed_at, a.status, a.completed_at, a.outcome, a.conversation_id,
+               c.id IS NULL AND t.status = 'pending' AND t.live AND a.status IS NULL AS other_format, t.format, c.*
         FROM (SELECT 1) AS one
         LEFT JOIN target AS t ON true
         LEFT JOIN attempt AS a ON true

@@ -73,7 +73,7 @@ public sealed class AIContentRoundTripTests(DatabaseFixture db) : IClassFixture<
         new(ChatRole.User, [.. EveryKind()]) { AuthorName = "ana", MessageId = "m-1" },
     ];
 
-    private static IEnumerable<AIContent> EveryKind()
+    internal static IEnumerable<AIContent> EveryKind()
     {
         var call = new FunctionCallContent("call-1", "book_flight", new Dictionary<string, object?> { ["to"] = "Oslo", ["seats"] = 2 });
         yield return new TextContent("hello, \u00e6\u00f8\u00e5 \ud83d\ude00");

@@ -14,6 +14,8 @@ internal sealed class FailoverLedger
     private long _firstFailureTicks = -1;
     private long _firstSuccessAfterFailureTicks = -1;
     private long _lastFailureTicks = -1;
+    private long _conversationsEnsured;
+    private long _conversationsFoundOnRetry;
     private long _acknowledged;
     private long _acknowledgedAfterRecovery;
     private long _lastSuccessTicks;
@@ -41,6 +43,20 @@ internal sealed class FailoverLedger
     public ConcurrentBag<string> RevertedInDoubtClaims { get; } = new();
 
     public long Acknowledged => Interlocked.Read(ref _acknowledged);
+
+    /// <summary>Conversations the writers created, and of those the ones a retry found already theirs (the first answer was lost).</summary>
+    public long ConversationsEnsured => Interlocked.Read(ref _conversationsEnsured);
+
+    public long ConversationsFoundOnRetry => Interlocked.Read(ref _conversationsFoundOnRetry);
+
+    public void ConversationCreated(bool createdByThisCall)
+    {
+        Interlocked.Increment(ref _conversationsEnsured);
+        if (!createdByThisCall)
+        {
+            Interlocked.Increment(ref _conversationsFoundOnRetry);
+        }
+    }
 
     public long AcknowledgedAfterRecovery => Interlocked.Read(ref _acknowledgedAfterRecovery);
 

@@ -57,7 +57,8 @@ public sealed class FailoverTests(ITestOutputHelper output)
             await using (var setup = NpgsqlDataSource.Create(connectionString))
             {
                 await new ContinuationStateMigrator(setup, Options.Create(new ContinuationStateOptions())).MigrateAsync();
-                conversations = await CreateConversationsAsync(setup, 4000);
+                // Ids only: each writer creates its conversations through the service, under the failover too.
+                conversations = Enumerable.Range(0, 4000).Select(_ => Guid.NewGuid()).ToList();
             }
 
             // How a host connects: AddContinuationState with the multi-host connection string, or a host-registered
@@ -95,9 +96,12 @@ public sealed class FailoverTests(ITestOutputHelper output)
             await run;
 
             IReadOnlyList<string> lost;
+            long conversationRows;
             await using (var check = NpgsqlDataSource.Create(connectionString))
             {
                 lost = await FailoverVerifier.LostAsync(check, ledger);
+                await using var count = check.CreateCommand("SELECT count(*) FROM conversations");
+                conversationRows = (long)(await count.ExecuteScalarAsync())!;
             }
 
             var doubleClaims = FailoverVerifier.DoubleClaims(ledger);
@@ -107,6 +111,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
 
             Assert.True(ledger.UnexpectedFailures.IsEmpty, "Operations failed with something other than ContinuationStateTransientException:\n" +
                 string.Join("\n", ledger.UnexpectedFailures.Take(5)));
+            Assert.Equal(ledger.ConversationsEnsured, conversationRows); // no orphan, none missing
             Assert.True(ledger.Recovered, $"The writers never saw the failover ({failover}), or never recovered from it.");
             Assert.True(ledger.AcknowledgedAfterRecovery >= AcknowledgedAfter, $"Only {ledger.AcknowledgedAfterRecovery} operations succeeded after the failover.");
             if (expectZeroLoss)
@@ -133,6 +138,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
         text.AppendLine(invariant, $"  new primary reported by Patroni after {promotedAfter.TotalSeconds:F1} s");
         text.AppendLine(invariant, $"  failure window (first failure to first success): {ledger.FailureWindow?.TotalSeconds:F2} s; last failure {ledger.FailureSpan?.TotalSeconds:F2} s after the first; longest stretch with no success {ledger.LongestStall.TotalSeconds:F2} s");
         text.AppendLine(invariant, $"  operations acknowledged: {ledger.Acknowledged} ({acknowledgedBefore} before the failover, {ledger.AcknowledgedAfterRecovery} after the first recovery)");
+        text.AppendLine(invariant, $"  conversations created through EnsureConversationAsync: {ledger.ConversationsEnsured} ({ledger.ConversationsFoundOnRetry} found already created by a retry after a lost answer)");
         text.AppendLine(invariant, $"  transient failures: {ledger.TransientFailures.Count} ({string.Join(", ", ledger.TransientFailures.GroupBy(Describe).OrderByDescending(g => g.Count()).Select(g => $"{g.Count()} x {g.Key}"))})");
         text.AppendLine(invariant, $"  other failures: {ledger.UnexpectedFailures.Count}; non-converging retries: {ledger.Divergences.Count}");
         text.AppendLine(invariant, $"  winning claims: {ledger.WinningClaims.Count}; in-doubt claims handed back to their token: {ledger.WinningClaims.Count(c => c.How == "retried with its token")}; freed by the stale-claim revert (the plain claim's): {ledger.RevertedInDoubtClaims.Count}");
@@ -181,21 +187,6 @@ public sealed class FailoverTests(ITestOutputHelper output)
             Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
             await Task.Delay(50);
         }
-    }
-
-    private static async Task<IReadOnlyList<Guid>> CreateConversationsAsync(NpgsqlDataSource dataSource, int count)
-    {
-        await using var command = dataSource.CreateCommand(
-            "INSERT INTO conversations (user_id, name) SELECT 'user-ha', 'ha ' || i FROM generate_series(1, $1) AS i RETURNING id");
-        command.Parameters.Add(new NpgsqlParameter { Value = count });
-        var ids = new List<Guid>(count);
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            ids.Add(reader.GetGuid(0));
-        }
-
-        return ids;
     }
 
     // Database creation and removal, on whichever node is primary now (retried while a failover settles).

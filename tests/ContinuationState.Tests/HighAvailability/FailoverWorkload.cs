@@ -7,7 +7,8 @@ using static ContinuationState.Tests.HighAvailability.FailoverLedger;
 namespace ContinuationState.Tests.HighAvailability;
 
 /// <summary>
-/// Concurrent writers over many conversations, each conversation driven by one writer through whole pauses: save,
+/// Concurrent writers over many conversations, each created by its writer (<c>EnsureConversationAsync</c>, retried) and
+/// then driven by it through whole pauses: save,
 /// a contended claim (two idempotent claims with the same resume id and a plain one, so exactly one may win), a late
 /// claim under another resume id (must never win), then complete, fenced delete, release, or leave it claimed.
 /// Every operation that fails transiently is retried as the README tells a host to, and must converge.
@@ -43,6 +44,9 @@ internal sealed class FailoverWorkload
         {
             try
             {
+                // Created as a host creates it, under the failover too: a retry after a lost answer is a no-op.
+                var created = await RetryAsync(() => _service.EnsureConversationAsync(conversation.ToString(), User, "ha"));
+                Ledger.ConversationCreated(created);
                 var cycles = random.Next(1, 4);
                 for (var cycle = 0; cycle < cycles; cycle++)
                 {

@@ -58,7 +58,7 @@ public sealed class WorkflowCheckpointStores
     /// </summary>
     /// <param name="batchSize">The most sessions to delete in this call (each with all its checkpoints).</param>
     /// <param name="cancellationToken">Cancels the call; a cancelled batch deletes nothing.</param>
-    /// <returns>The keys of the deleted sessions, oldest expiry first.</returns>
+    /// <returns>The keys of the deleted sessions (the batch takes the longest-expired first), in no particular order.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is less than 1.</exception>
     /// <exception cref="ContinuationStateTransientException">The database was unreachable or the statement timed out.</exception>
     public Task<IReadOnlyList<PurgedWorkflowSession>> PurgeExpiredAsync(int batchSize = DefaultPurgeBatchSize, CancellationToken cancellationToken = default)

@@ -9,10 +9,11 @@ namespace ContinuationState.Extensions.AI.Workflows.Internal;
 /// </summary>
 internal sealed class WorkflowCheckpointSql
 {
-    // One round trip. The session row is locked first (FOR UPDATE, then the upsert), and the checkpoint's seq is
-    // drawn only after it: two writers to one session queue on that lock, so within a session seq order is commit
-    // order. A session that expired but is not purged yet starts afresh: its old checkpoints are deleted in the same
-    // statement, so a write never brings expired checkpoints back. GREATEST never shortens a longer TTL.
+    // One round trip. PostgreSQL runs a statement's CTEs in no promised order, so each step reads the one before it:
+    // the session row is locked (existing), an expired session's old checkpoints are deleted (stale: a write never
+    // brings expired checkpoints back), the session is created or extended (GREATEST never shortens a longer TTL),
+    // and only then is the checkpoint's seq drawn. Two writers to one session queue on that row lock, so within a
+    // session seq order is commit order.
     private const string CreateTemplate = """
         WITH existing AS (
             SELECT expires_at <= clock_timestamp() AS expired
@@ -23,10 +24,12 @@ internal sealed class WorkflowCheckpointSql
         stale AS (
             DELETE FROM {workflow_checkpoints}
             WHERE user_id = @user_id AND session_id = @session_id AND (SELECT expired FROM existing)
+            RETURNING 1
         ),
         session AS (
             INSERT INTO {workflow_sessions} AS s (user_id, session_id, expires_at)
-            VALUES (@user_id, @session_id, clock_timestamp() + make_interval(secs => @ttl_seconds))
+            SELECT @user_id, @session_id, clock_timestamp() + make_interval(secs => @ttl_seconds)
+            FROM (SELECT count(*) FROM stale) AS cleared
             ON CONFLICT (user_id, session_id) DO UPDATE
             SET expires_at = GREATEST(s.expires_at, EXCLUDED.expires_at),
                 created_at = CASE WHEN s.expires_at <= clock_timestamp() THEN now() ELSE s.created_at END

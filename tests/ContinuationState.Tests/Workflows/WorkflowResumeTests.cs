@@ -81,6 +81,22 @@ public sealed class WorkflowResumeTests(DatabaseFixture db) : IClassFixture<Data
     }
 
     [Fact]
+    public async Task TheSameCheckpoint_ReadBackThroughJsonb_WouldNotResumeWithDefaultOptions()
+    {
+        // The "before": what a jsonb column would have handed the framework (agent-framework#2962).
+        var workflow = new ApprovalWorkflow();
+        var store = new PostgresCheckpointStore(db.DataSource, "user-d");
+        var paused = await workflow.RunToPauseAsync(CheckpointManager.CreateJson(store), "through jsonb");
+        var manager = CheckpointManager.CreateJson(new JsonbReorderingStore(store, db.DataSource));
+        var latest = (await manager.GetLatestCheckpointAsync(paused.SessionId))!;
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => workflow.ResumeAsync(manager, latest, "yes"));
+
+        Assert.Contains("metadata property", error.ToString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("sent after 'yes'", await workflow.ResumeAsync(CheckpointManager.CreateJson(store), latest, "yes"));
+    }
+
+    [Fact]
     public async Task PausedWorkflow_OfAnotherUser_HasNoCheckpointToResume()
     {
         var workflow = new ApprovalWorkflow();
@@ -93,4 +109,20 @@ public sealed class WorkflowResumeTests(DatabaseFixture db) : IClassFixture<Data
 
     private Task<long> CheckpointCountAsync(string sessionId)
         => TestData.ScalarAsync<long>(db.DataSource, "SELECT count(*) FROM workflow_checkpoints WHERE session_id = $1", sessionId);
+
+    /// <summary>Reads each checkpoint as PostgreSQL jsonb would return it: keys reordered.</summary>
+    private sealed class JsonbReorderingStore(PostgresCheckpointStore inner, NpgsqlDataSource dataSource) : Microsoft.Agents.AI.Workflows.Checkpointing.JsonCheckpointStore
+    {
+        public override ValueTask<CheckpointInfo> CreateCheckpointAsync(string sessionId, JsonElement value, CheckpointInfo? parent = null)
+            => inner.CreateCheckpointAsync(sessionId, value, parent);
+
+        public override async ValueTask<JsonElement> RetrieveCheckpointAsync(string sessionId, CheckpointInfo key)
+        {
+            var text = await TestData.ScalarAsync<string>(dataSource, "SELECT checkpoint::jsonb::text FROM workflow_checkpoints WHERE checkpoint_id = $1", key.CheckpointId);
+            return JsonElement.Parse(text!);
+        }
+
+        public override ValueTask<IEnumerable<CheckpointInfo>> RetrieveIndexAsync(string sessionId, CheckpointInfo? withParent = null)
+            => inner.RetrieveIndexAsync(sessionId, withParent);
+    }
 }

@@ -331,12 +331,13 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
         return keys;
     }
 
-    private JsonElement Parse(byte[] utf8, CheckpointInfo key)
+    private static JsonElement Parse(byte[] utf8, CheckpointInfo key)
     {
         try
         {
-            // The element owns its copy of the bytes, so it outlives this call as the framework expects.
-            return JsonElement.Parse(utf8, new JsonDocumentOptions { MaxDepth = _json.MaxDepth + 1 });
+            // The element owns its copy of the bytes, so it outlives this call as the framework expects. The library's
+            // read limit, far above what any write accepts: options changed since the write never make it unreadable.
+            return JsonElement.Parse(utf8, PendingToolStateReader.ReadOptions);
         }
         catch (JsonException e)
         {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ./build.sh test [dotnet test args]   build and run every test against a throwaway PostgreSQL, then pack the library
 #                                      and run tests/PackageConsumer against the package
-# ./build.sh pack [dotnet pack args]   write artifacts/packages/ContinuationState(.Extensions.AI).<version>.nupkg and .snupkg
+# ./build.sh pack [dotnet pack args]   write artifacts/packages/ContinuationState(.Extensions.AI(.Workflows)).<version>.nupkg
+#                                      and .snupkg
 # ./build.sh demo                      run the sample agent host's scripted pause/resume
 # ./build.sh bench [--quick]           measure every operation against raw Npgsql
 # ./build.sh ha-async [rounds]         the failover tests on a Patroni cluster with synchronous_mode off, printing
@@ -14,12 +15,14 @@ cd "$(dirname "$0")"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# Packs the library and its Microsoft.Extensions.AI integration into artifacts/packages (emptied first, so it holds
-# exactly this build's packages); the version comes from git tags (MinVer), the same for both. Prints the version.
+# Packs the library, its Microsoft.Extensions.AI integration and its Agent Framework workflows store into
+# artifacts/packages (emptied first, so it holds exactly this build's packages); the version comes from git tags
+# (MinVer), the same for all three. Prints the version.
 pack() {
   rm -rf artifacts/packages
   dotnet pack src/ContinuationState/ContinuationState.csproj -c Release -o artifacts/packages -nologo "$@" >&2 || return 1
   dotnet pack src/ContinuationState.Extensions.AI/ContinuationState.Extensions.AI.csproj -c Release -o artifacts/packages -nologo "$@" >&2 || return 1
+  dotnet pack src/ContinuationState.Extensions.AI.Workflows/ContinuationState.Extensions.AI.Workflows.csproj -c Release -o artifacts/packages -nologo "$@" >&2 || return 1
   local nupkg
   nupkg=$(ls artifacts/packages/ContinuationState.[0-9]*.nupkg 2>/dev/null | head -n 1)
   [ -n "$nupkg" ] || { echo "build.sh: dotnet pack wrote no package" >&2; return 1; }
@@ -42,7 +45,8 @@ package_consumer_test() {
   echo "build.sh: package consumer test (ContinuationState $version from artifacts/packages)" >&2
   # A packages folder of its own, emptied of ContinuationState: a package cached from an earlier build of the same
   # version (same commit, other working-tree changes) is never used.
-  rm -rf artifacts/consumer-packages/continuationstate artifacts/consumer-packages/continuationstate.extensions.ai
+  rm -rf artifacts/consumer-packages/continuationstate artifacts/consumer-packages/continuationstate.extensions.ai \
+    artifacts/consumer-packages/continuationstate.extensions.ai.workflows
   dotnet test tests/PackageConsumer -c Release -p:ContinuationStateVersion="$version" "${args[@]}"
 }
 

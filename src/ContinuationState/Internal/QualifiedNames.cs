@@ -16,6 +16,8 @@ internal sealed class QualifiedNames
         PendingToolState = $"{QuotedSchema}.pending_tool_state";
         MigrationHistory = $"{QuotedSchema}.continuationstate_migrations";
         ResumeReceipts = $"{QuotedSchema}.resume_receipts";
+        WorkflowSessions = $"{QuotedSchema}.workflow_sessions";
+        WorkflowCheckpoints = $"{QuotedSchema}.workflow_checkpoints";
         ConversationsSql = new ConversationsSql(this);
         PendingToolStateSql = new PendingToolStateSql(this);
         ResumeSql = new ResumeSql(this);
@@ -39,6 +41,10 @@ internal sealed class QualifiedNames
 
     public string ResumeReceipts { get; }
 
+    public string WorkflowSessions { get; }
+
+    public string WorkflowCheckpoints { get; }
+
     public static QualifiedNames For(string schema)
     {
         // Called for every repository, so once per operation: validation runs only the first time a schema is seen.
@@ -57,6 +63,8 @@ internal sealed class QualifiedNames
         .Replace("{conversations}", Conversations, StringComparison.Ordinal)
         .Replace("{pending_tool_state}", PendingToolState, StringComparison.Ordinal)
         .Replace("{resume_receipts}", ResumeReceipts, StringComparison.Ordinal)
+        .Replace("{workflow_sessions}", WorkflowSessions, StringComparison.Ordinal)
+        .Replace("{workflow_checkpoints}", WorkflowCheckpoints, StringComparison.Ordinal)
         .Replace("{history}", MigrationHistory, StringComparison.Ordinal);
 
     public static string? Check(string? schema)

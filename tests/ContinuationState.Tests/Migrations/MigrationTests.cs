@@ -37,7 +37,36 @@ public sealed class MigrationTests : IAsyncLifetime
         Assert.Equal(
             ["conversations_legacy_mongo_id_uidx", "conversations_pkey", "pending_tool_state_conv_user_uidx", "pending_tool_state_expires_idx", "pending_tool_state_pkey", "pending_tool_state_resuming_ts_idx"],
             await IndexesAsync());
+        Assert.Equal(
+            ["checkpoint", "checkpoint_id", "created_at", "parent_checkpoint_id", "seq", "session_id", "user_id"],
+            await ColumnsOf("workflow_checkpoints"));
+        Assert.Equal(["created_at", "expires_at", "session_id", "user_id"], await ColumnsOf("workflow_sessions"));
+        Assert.Equal(
+            ["workflow_checkpoints_key_uidx", "workflow_checkpoints_order_idx", "workflow_checkpoints_pkey", "workflow_sessions_expires_idx", "workflow_sessions_pkey"],
+            await IndexesAsync("workflow_checkpoints", "workflow_sessions"));
         Assert.Equal(applied.Count, await TestData.ScalarAsync<long>(_dataSource, "SELECT count(*) FROM continuationstate_migrations"));
+    }
+
+    [Fact]
+    public async Task Migrate_WorkflowCheckpoints_GoWithTheirSession()
+    {
+        await Migrator().MigrateAsync();
+        await TestData.ExecuteAsync(_dataSource, "INSERT INTO workflow_sessions (user_id, session_id, expires_at) VALUES ('u', 's', now() + interval '1 hour')");
+        await TestData.ExecuteAsync(_dataSource, "INSERT INTO workflow_checkpoints (user_id, session_id, checkpoint_id, checkpoint) VALUES ('u', 's', 'c1', '{\"$type\":\"x\",\"b\":1}')");
+
+        // json keeps the text as written, "$type" first (jsonb sorts keys by length and would put "b" first); a
+        // checkpoint without its session is refused, and one id is used once per session.
+        Assert.Equal("{\"$type\":\"x\",\"b\":1}", await TestData.ScalarAsync<string>(_dataSource, "SELECT checkpoint::text FROM workflow_checkpoints"));
+        Assert.Equal("{\"b\": 1, \"$type\": \"x\"}", await TestData.ScalarAsync<string>(_dataSource, "SELECT checkpoint::jsonb::text FROM workflow_checkpoints"));
+        var orphan = await Assert.ThrowsAsync<PostgresException>(() => TestData.ExecuteAsync(
+            _dataSource, "INSERT INTO workflow_checkpoints (user_id, session_id, checkpoint_id, checkpoint) VALUES ('u', 'other', 'c2', '{}')"));
+        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, orphan.SqlState);
+        var duplicate = await Assert.ThrowsAsync<PostgresException>(() => TestData.ExecuteAsync(
+            _dataSource, "INSERT INTO workflow_checkpoints (user_id, session_id, checkpoint_id, checkpoint) VALUES ('u', 's', 'c1', '{}')"));
+        Assert.Equal(PostgresErrorCodes.UniqueViolation, duplicate.SqlState);
+
+        await TestData.ExecuteAsync(_dataSource, "DELETE FROM workflow_sessions");
+        Assert.Equal(0, await TestData.ScalarAsync<long>(_dataSource, "SELECT count(*) FROM workflow_checkpoints"));
     }
 
     [Fact]
@@ -153,9 +182,12 @@ public sealed class MigrationTests : IAsyncLifetime
         return await ReadStrings(command);
     }
 
-    private async Task<List<string>> IndexesAsync()
+    private Task<List<string>> IndexesAsync() => IndexesAsync("conversations", "pending_tool_state");
+
+    private async Task<List<string>> IndexesAsync(params string[] tables)
     {
-        await using var command = _dataSource.CreateCommand("SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public' AND tablename IN ('conversations', 'pending_tool_state') ORDER BY 1");
+        await using var command = _dataSource.CreateCommand("SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY($1) ORDER BY 1");
+        command.Parameters.Add(new NpgsqlParameter { Value = tables });
         return await ReadStrings(command);
     }
 

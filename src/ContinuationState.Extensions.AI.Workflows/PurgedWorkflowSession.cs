@@ -1,0 +1,9 @@
+namespace ContinuationState.Extensions.AI.Workflows;
+
+/// <summary>
+/// The key of a workflow session deleted, with all its checkpoints, because it expired; so a host can withdraw
+/// whatever still points at it (an approval prompt, say).
+/// </summary>
+/// <param name="UserId">The user or tenant that owned the session.</param>
+/// <param name="SessionId">The workflow session id.</param>
+public sealed record PurgedWorkflowSession(string UserId, string SessionId);

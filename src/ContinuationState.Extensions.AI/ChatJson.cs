@@ -15,7 +15,14 @@ internal static class ChatJson
     public static JsonSerializerOptions Options { get; } = Create();
 
     /// <summary>A jsonb part: U+0000 and lone surrogates as <c>\u</c> escapes, which the core's policies judge with their JSON path.</summary>
-    public static JsonElement Serialize<T>(T value) => SerializeExact(value).Part;
+    public static JsonElement Serialize<T>(T value)
+    {
+        var (bytes, marked) = UnstorableTextConverter.Write(value, Options);
+        using var document = marked
+            ? JsonDocument.Parse(UnstorableTextConverter.Unmark(System.Text.Encoding.UTF8.GetString(bytes), escape: true))
+            : JsonDocument.Parse(bytes);
+        return document.RootElement.Clone();
+    }
 
     /// <summary>
     /// A jsonb part and the exact text of the same value: the text is what the part's reader gets back byte for byte

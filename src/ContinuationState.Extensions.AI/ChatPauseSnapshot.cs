@@ -83,7 +83,7 @@ internal static class ChatPauseSnapshot
             clientTools.Count == 0 ? null : ChatJson.Serialize<JsonNode>(clientTools));
     }
 
-    /// <summary>The stored messages: from the exact text when the pause has one (saved since 0.x), else from the jsonb part.</summary>
+    /// <summary>The stored messages: from the exact text when the pause has one, else (a pause saved before it was kept) from the jsonb part.</summary>
     public static List<ChatMessage> Messages(PendingToolState state)
         => ExactText(state.AgentConfig, MessagesText) is { } text
             ? ChatJson.Deserialize<List<ChatMessage>>(text, "messages")

@@ -17,11 +17,9 @@ internal static class ChatJson
     /// <summary>A jsonb part: U+0000 and lone surrogates as <c>\u</c> escapes, which the core's policies judge with their JSON path.</summary>
     public static JsonElement Serialize<T>(T value)
     {
+        // Only marked output is decoded: an unmarked part is parsed from its bytes as they are.
         var (bytes, marked) = UnstorableTextConverter.Write(value, Options);
-        using var document = marked
-            ? JsonDocument.Parse(UnstorableTextConverter.Unmark(System.Text.Encoding.UTF8.GetString(bytes), escape: true))
-            : JsonDocument.Parse(bytes);
-        return document.RootElement.Clone();
+        return marked ? Unmark(System.Text.Encoding.UTF8.GetString(bytes)).Part : Parse(bytes);
     }
 
     /// <summary>
@@ -32,29 +30,15 @@ internal static class ChatJson
     public static (JsonElement Part, string Text) SerializeExact<T>(T value)
     {
         var (bytes, marked) = UnstorableTextConverter.Write(value, Options);
-        if (!marked)
-        {
-            var text = System.Text.Encoding.UTF8.GetString(bytes);
-            using var document = JsonDocument.Parse(bytes);
-            return (document.RootElement.Clone(), text);
-        }
-
-        var markedText = System.Text.Encoding.UTF8.GetString(bytes);
-        using var escaped = JsonDocument.Parse(UnstorableTextConverter.Unmark(markedText, escape: true));
-        return (escaped.RootElement.Clone(), UnstorableTextConverter.Unmark(markedText, escape: false));
+        var text = System.Text.Encoding.UTF8.GetString(bytes);
+        return marked ? Unmark(text) : (Parse(bytes), text);
     }
 
     /// <summary>The same for JSON written elsewhere with <see cref="Options"/> (an agent's serialized session).</summary>
     public static (JsonElement Part, string Text) Exact(JsonElement written)
     {
         var text = written.GetRawText();
-        if (!UnstorableTextConverter.IsMarked(text))
-        {
-            return (written, text);
-        }
-
-        using var escaped = JsonDocument.Parse(UnstorableTextConverter.Unmark(text, escape: true));
-        return (escaped.RootElement.Clone(), UnstorableTextConverter.Unmark(text, escape: false));
+        return UnstorableTextConverter.IsMarked(text) ? Unmark(text) : (written, text);
     }
 
     public static T Deserialize<T>(JsonElement element, string part)
@@ -80,6 +64,16 @@ internal static class ChatJson
         {
             throw new InvalidDataException($"The stored {part} text is not a Microsoft.Extensions.AI pause: {e.Message}", e);
         }
+    }
+
+    /// <summary>Marked text as a jsonb part (escapes) and as the exact text (raw characters).</summary>
+    private static (JsonElement Part, string Text) Unmark(string marked)
+        => (Parse(System.Text.Encoding.UTF8.GetBytes(UnstorableTextConverter.Unmark(marked, escape: true))), UnstorableTextConverter.Unmark(marked, escape: false));
+
+    private static JsonElement Parse(byte[] utf8)
+    {
+        using var document = JsonDocument.Parse(utf8);
+        return document.RootElement.Clone();
     }
 
     private static JsonSerializerOptions Create()

@@ -85,7 +85,7 @@ internal static class ChatPauseSnapshot
 
     /// <summary>The stored messages: from the exact text when the pause has one, else (a pause saved before it was kept) from the jsonb part.</summary>
     public static List<ChatMessage> Messages(PendingToolState state)
-        => ExactText(state.AgentConfig, MessagesText) is { } text
+        => StringMember(state.AgentConfig, MessagesText) is { } text
             ? ChatJson.Deserialize<List<ChatMessage>>(text, "messages")
             : ChatJson.Deserialize<List<ChatMessage>>(state.Messages, "messages");
 
@@ -95,17 +95,15 @@ internal static class ChatPauseSnapshot
     /// </summary>
     public static void RequireFormat(JsonElement agentConfig, string format)
     {
-        var found = agentConfig.ValueKind == JsonValueKind.Object && agentConfig.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String
-            ? f.GetString()
-            : null;
+        var found = StringMember(agentConfig, "format");
         if (found != format)
         {
             throw new InvalidDataException(new StateFormatMismatchException(format, found).Message);
         }
     }
 
-    /// <summary>The exact text saved under <paramref name="name"/> in <c>agent_config</c>, or null.</summary>
-    public static string? ExactText(JsonElement agentConfig, string name)
+    /// <summary>The string member <paramref name="name"/> of <c>agent_config</c> (a format, an exact text), or null.</summary>
+    public static string? StringMember(JsonElement agentConfig, string name)
         => agentConfig.ValueKind == JsonValueKind.Object && agentConfig.TryGetProperty(name, out var text) && text.ValueKind == JsonValueKind.String
             ? text.GetString()
             : null;
@@ -152,7 +150,7 @@ internal static class ChatPauseSnapshot
     /// <summary>The chat options saved in <c>agent_config</c> (without tools), or null.</summary>
     public static ChatOptions? Options(JsonElement agentConfig)
     {
-        if (ExactText(agentConfig, OptionsText) is { } text)
+        if (StringMember(agentConfig, OptionsText) is { } text)
         {
             return ChatJson.Deserialize<ChatOptions>(text, "chat_options");
         }

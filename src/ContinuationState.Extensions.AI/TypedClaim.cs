@@ -12,7 +12,7 @@ internal static class TypedClaim
         }
         catch (StateFormatMismatchException e)
         {
-            throw new InvalidDataException(e.Message, e);
+            throw Foreign(e);
         }
 
         try
@@ -38,11 +38,14 @@ internal static class TypedClaim
         }
         catch (StateFormatMismatchException e)
         {
-            throw new InvalidDataException(e.Message, e);
+            throw Foreign(e);
         }
 
         return state is null ? null : await ReadAsync(service, state, read).ConfigureAwait(false);
     }
+
+    /// <summary>A pause of another format, as this package reports it: <see cref="InvalidDataException"/>, the core's exception inside.</summary>
+    private static InvalidDataException Foreign(StateFormatMismatchException e) => new(e.Message, e);
 
     /// <summary>Reads a state a keyless claim returned, handing it back if it is not a pause of this package.</summary>
     private static async Task<T> ReadAsync<T>(IContinuationService service, PendingToolState state, Func<PendingToolState, T> read)

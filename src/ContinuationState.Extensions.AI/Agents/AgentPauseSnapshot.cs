@@ -36,23 +36,19 @@ internal static class AgentPauseSnapshot
             null);
     }
 
+    /// <summary>The serialized session of a pause whose format the caller checked (<see cref="ChatPauseSnapshot.RequireFormat"/>).</summary>
     public static JsonElement Session(JsonElement agentConfig)
     {
-        if (agentConfig.ValueKind == JsonValueKind.Object
-            && agentConfig.TryGetProperty("format", out var format) && format.ValueKind == JsonValueKind.String && format.GetString() == Format
-            && agentConfig.TryGetProperty("session_json", out var session) && session.ValueKind == JsonValueKind.String)
+        var session = ChatPauseSnapshot.StringMember(agentConfig, "session_json")
+            ?? throw new InvalidDataException("The stored agent_config part holds no Agent Framework session (no \"session_json\" string).");
+        try
         {
-            try
-            {
-                using var document = JsonDocument.Parse(session.GetString()!);
-                return document.RootElement.Clone();
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException("The stored agent session is not JSON.", e);
-            }
+            using var document = JsonDocument.Parse(session);
+            return document.RootElement.Clone();
         }
-
-        throw new InvalidDataException("The stored agent_config part holds no Agent Framework session: the state was not saved as an agent pause.");
+        catch (JsonException e)
+        {
+            throw new InvalidDataException("The stored agent session is not JSON.", e);
+        }
     }
 }

@@ -80,6 +80,19 @@ internal sealed class AgentClient(Uri address) : IDisposable
         return new Turn(response.StatusCode, events, "");
     }
 
+    /// <summary>A JSON POST (the workflow routes): its status and body, with an <c>Idempotency-Key</c> when given.</summary>
+    public async Task<(HttpStatusCode Status, string Body)> PostAsync(string path, string user, object body, string? idempotencyKey = null)
+    {
+        using var request = Request(HttpMethod.Post, path, user, body);
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        using var response = await _http.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     public void Dispose() => _http.Dispose();
 
     private static HttpRequestMessage Request(HttpMethod method, string path, string user, object? body)

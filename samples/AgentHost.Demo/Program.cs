@@ -138,8 +138,59 @@ try
             "the retry got the first resume's receipt; send_email ran once");
     }
 
-    // 5. Expiry: a host configured with a 2-second pause TTL; the user answers too late.
-    transcript.Heading("5. An expired pause (the host restarted with AgentHost:PauseTtl = 2 s)");
+    // 5. An Agent Framework workflow paused for approval: its checkpoints and its pause in PostgreSQL, resumed once.
+    transcript.Heading("5. A workflow (Agent Framework) paused for approval: kill, restart, two approvals at once");
+    string workflowConversation, requestId;
+    using (var client = new AgentClient(host.Address))
+    {
+        transcript.Line(Ana, ">", "POST /workflows/deploy {\"target\":\"api v2\"}");
+        var (started, startBody) = await client.PostAsync("/workflows/deploy", Ana, new { target = "api v2" });
+        transcript.Line("host", "<", $"{(int)started} {startBody}");
+        var startJson = JsonDocument.Parse(startBody).RootElement;
+        workflowConversation = startJson.GetProperty("conversation_id").GetString()!;
+        requestId = startJson.GetProperty("requests")[0].GetProperty("request_id").GetString()!;
+        transcript.Check(
+            started == HttpStatusCode.Accepted
+                && await ScalarAsync<string?>("SELECT agent_config ->> 'format' FROM pending_tool_state WHERE conversation_id = $1 AND status = 'pending'", Guid.Parse(workflowConversation)) == "microsoft.agents.ai.workflows"
+                && await ScalarAsync<long>("SELECT count(*) FROM workflow_checkpoints WHERE user_id = $1", Ana) > 0,
+            "the workflow halted for approval: a pending pause and its checkpoints in PostgreSQL");
+    }
+
+    host.Kill();
+    transcript.Line("host", "x", $"killed (SIGKILL), pid {host.Id}");
+    host.Dispose();
+    host = await StartHostAsync("started again");
+    using (var client = new AgentClient(host.Address))
+    {
+        transcript.Line(Ana, ">", "approve, twice at once (two tabs, two Idempotency-Keys)");
+        var approvals = await Task.WhenAll(
+            client.PostAsync($"/workflows/{workflowConversation}/approve", Ana, new { request_id = requestId, answer = "approve" }, "deploy-tab-1"),
+            client.PostAsync($"/workflows/{workflowConversation}/approve", Ana, new { request_id = requestId, answer = "approve" }, "deploy-tab-2"));
+        foreach (var (status, body) in approvals)
+        {
+            transcript.Line("host", "<", $"{(int)status} {body}");
+        }
+
+        var won = approvals.Where(a => a.Status == HttpStatusCode.OK).ToList();
+        transcript.Check(
+            won.Count == 1 && approvals.Count(a => a.Status == HttpStatusCode.Conflict) == 1
+                && JsonDocument.Parse(won[0].Body).RootElement.GetProperty("outputs")[0].GetString() == "deployed api v2",
+            "one approval resumed the workflow on the new process, the other got 409");
+        transcript.Check(
+            await ScalarAsync<long>("SELECT count(*) FROM sample_deployments WHERE conversation_id = $1", Guid.Parse(workflowConversation)) == 1,
+            "the step after the approval ran once (one row in sample_deployments)");
+        var winnerKey = approvals[0].Status == HttpStatusCode.OK ? "deploy-tab-1" : "deploy-tab-2";
+        var (retried, retryBody) = await client.PostAsync($"/workflows/{workflowConversation}/approve", Ana, new { request_id = requestId, answer = "approve" }, winnerKey);
+        transcript.Line(Ana, ">", $"approve again with the winner's key -> {(int)retried} {retryBody}");
+        transcript.Check(
+            retried == HttpStatusCode.OK && JsonDocument.Parse(retryBody).RootElement.GetProperty("status").GetString() == "completed"
+                && await ScalarAsync<long>("SELECT count(*) FROM sample_deployments WHERE conversation_id = $1", Guid.Parse(workflowConversation)) == 1
+                && await RowsAsync(workflowConversation) == 0,
+            "a retry got the receipt; still one deployment, no pause left");
+    }
+
+    // 6. Expiry: a host configured with a 2-second pause TTL; the user answers too late.
+    transcript.Heading("6. An expired pause (the host restarted with AgentHost:PauseTtl = 2 s)");
     host.Dispose();
     settings["AgentHost:PauseTtl"] = "00:00:02";
     host = await StartHostAsync("restarted with a 2 s pause TTL");

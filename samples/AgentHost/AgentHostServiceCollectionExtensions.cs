@@ -39,6 +39,9 @@ internal static class AgentHostServiceCollectionExtensions
         services.AddChatClient(AgentModel.Create)
             .UseFunctionInvocation(configure: invoker => invoker.MaximumConsecutiveErrorsPerRequest = 0);
         services.AddSingleton<ChatAgent>();
+        // The deployment workflow (Agent Framework), its checkpoints in PostgreSQL (ContinuationState.Extensions.AI.Workflows).
+        services.AddContinuationStateWorkflows();
+        services.AddSingleton<Workflows.DeployWorkflow>();
         return services;
     }
 }

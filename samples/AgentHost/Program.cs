@@ -3,8 +3,10 @@
 // client-side tool) by saving the turn with ContinuationState.Extensions.AI, and resumes it on any instance, after a restart.
 // Run it with ./build.sh demo, or: ConnectionStrings__agents="Host=...;Username=...;Database=..." dotnet run
 // GET / serves the approval page (wwwroot/): a person chats, approves or denies, and comes back to a pause later.
+// POST /workflows/deploy and /workflows/{id}/approve: an Agent Framework workflow paused for approval, resumed exactly once.
 using AgentHost;
 using AgentHost.Endpoints;
+using AgentHost.Workflows;
 using ContinuationState;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -27,6 +29,7 @@ builder.Services.AddAgentHost(builder.Configuration);
 
 var app = builder.Build();
 await app.Services.GetRequiredService<ContinuationStateMigrator>().MigrateAsync();
+await app.Services.GetRequiredService<DeployWorkflow>().CreateTableAsync(CancellationToken.None);
 
 app.UseDefaultFiles();
 app.UseStaticFiles();
@@ -34,5 +37,6 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapHealthChecks("/healthz");
 app.MapConversations();
+app.MapWorkflows();
 
 await app.RunAsync();

@@ -1,15 +1,13 @@
-using ContinuationState.Extensions.AI.Workflows.Internal;
 using ContinuationState.Internal;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace ContinuationState.Extensions.AI.Workflows;
 
 /// <summary>
 /// Hands out <see cref="PostgresCheckpointStore"/>s, one per user or tenant, on the library's data source and options,
-/// so a host never builds connections itself; and purges expired sessions. Registered as a singleton by
-/// <c>AddContinuationStateWorkflows()</c>.
+/// so a host never builds connections itself; and purges expired sessions (as <see cref="ContinuationStateMaintenanceService"/>
+/// does every tick). Registered as a singleton by <c>AddContinuationStateWorkflows()</c>.
 /// </summary>
 public sealed class WorkflowCheckpointStores
 {
@@ -18,7 +16,6 @@ public sealed class WorkflowCheckpointStores
 
     private readonly Func<CancellationToken, ValueTask<NpgsqlConnection>> _open;
     private readonly ContinuationStateOptions _options;
-    private readonly CheckpointCommands _commands;
 
     /// <summary>Creates the factory on the host's data source.</summary>
     /// <param name="dataSource">Where connections come from; the schema must be migrated (<see cref="ContinuationStateMigrator"/>).</param>
@@ -33,7 +30,6 @@ public sealed class WorkflowCheckpointStores
         ArgumentNullException.ThrowIfNull(options);
         _open = open;
         _options = options.Value;
-        _commands = new CheckpointCommands(open, _options);
     }
 
     /// <summary>A store scoped to <paramref name="userId"/>, whose sessions live <see cref="ContinuationStateOptions.DefaultTtl"/> after their latest write.</summary>
@@ -54,7 +50,8 @@ public sealed class WorkflowCheckpointStores
     /// Deletes one batch of sessions, of every user, whose expiry has passed by the database clock, with their
     /// checkpoints. Sessions locked by a concurrent write are skipped (<c>SKIP LOCKED</c>), so replicas purging at once
     /// never wait on each other or take the same session. Call it until it returns fewer than
-    /// <paramref name="batchSize"/> keys.
+    /// <paramref name="batchSize"/> keys. A host running <see cref="ContinuationStateMaintenanceService"/> need not call
+    /// it: the service runs the same statement every tick and hands the keys to <see cref="IContinuationStateEvents"/>.
     /// </summary>
     /// <param name="batchSize">The most sessions to delete in this call (each with all its checkpoints).</param>
     /// <param name="cancellationToken">Cancels the call; a cancelled batch deletes nothing.</param>
@@ -64,22 +61,15 @@ public sealed class WorkflowCheckpointStores
     public Task<IReadOnlyList<PurgedWorkflowSession>> PurgeExpiredAsync(int batchSize = DefaultPurgeBatchSize, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        return _commands.RunAsync(
-            _commands.Sql.PurgeExpiredBatch,
-            p => p.Add(new NpgsqlParameter<int>("batch_size", NpgsqlDbType.Integer) { TypedValue = batchSize }),
-            static async (command, ct) =>
-            {
-                var purged = new List<PurgedWorkflowSession>();
-                var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                await using var readerScope = reader.ConfigureAwait(false);
-                while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                {
-                    purged.Add(new PurgedWorkflowSession(reader.GetString(0), reader.GetString(1)));
-                }
+        return PurgeCoreAsync(batchSize, cancellationToken);
+    }
 
-                return (IReadOnlyList<PurgedWorkflowSession>)purged;
-            },
-            cancellationToken);
+    // The core's statement, the one the maintenance service runs.
+    private async Task<IReadOnlyList<PurgedWorkflowSession>> PurgeCoreAsync(int batchSize, CancellationToken cancellationToken)
+    {
+        var connection = await DbErrors.Translated(_open(cancellationToken).AsTask()).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        return await new WorkflowSessionRepository(connection, null, _options).PurgeExpiredBatchAsync(batchSize, cancellationToken).ConfigureAwait(false);
     }
 
     private static Func<CancellationToken, ValueTask<NpgsqlConnection>> OpenFrom(NpgsqlDataSource dataSource)

@@ -34,11 +34,17 @@ public static class ContinuationStateEventIds
     /// <summary>A maintenance tick failed (database outage, say); the next tick tries again.</summary>
     public const int MaintenanceTickFailed = 1010;
 
-    /// <summary>An <see cref="IContinuationStateEvents"/> handler threw; its keys are offered again next tick.</summary>
+    /// <summary>
+    /// An <see cref="IContinuationStateEvents"/> handler threw (for pauses or for workflow sessions, as the line says);
+    /// its keys are offered again next tick.
+    /// </summary>
     public const int PurgeHandlerFailed = 1011;
 
-    /// <summary>Purged keys that handlers kept refusing were dropped past the redelivery limit.</summary>
+    /// <summary>Purged keys that handlers kept refusing were dropped past the redelivery limit (the line says which kind).</summary>
     public const int PurgedKeysDropped = 1012;
+
+    /// <summary>Expired workflow sessions were purged with their checkpoints.</summary>
+    public const int ExpiredWorkflowSessionsPurged = 1013;
 
     /// <summary>A migration was applied.</summary>
     public const int MigrationApplied = 2001;

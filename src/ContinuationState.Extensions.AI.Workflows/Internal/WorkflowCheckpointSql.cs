@@ -5,7 +5,7 @@ namespace ContinuationState.Extensions.AI.Workflows.Internal;
 /// <summary>
 /// The checkpoint store's statements for one schema: constant text, every value a parameter. A session counts as
 /// absent once <c>expires_at</c> has passed by the database clock (<c>clock_timestamp()</c>), whether or not the purge
-/// has removed it yet.
+/// has removed it yet. The purge is the core's (<see cref="WorkflowSessionSql"/>), shared with the maintenance service.
 /// </summary>
 internal sealed class WorkflowCheckpointSql
 {
@@ -101,23 +101,6 @@ internal sealed class WorkflowCheckpointSql
         WHERE c.user_id = @user_id AND c.session_id = @session_id AND c.seq < k.seq
         """;
 
-    // One bounded batch, as the pending_tool_state purge: SKIP LOCKED, so replicas purging at once take disjoint
-    // batches, and a session a writer holds (it is being extended) is left for the next tick.
-    private const string PurgeExpiredBatchTemplate = """
-        WITH doomed AS (
-            SELECT user_id, session_id
-            FROM {workflow_sessions}
-            WHERE expires_at <= clock_timestamp()
-            ORDER BY expires_at
-            LIMIT @batch_size
-            FOR UPDATE SKIP LOCKED
-        )
-        DELETE FROM {workflow_sessions} AS s
-        USING doomed AS d
-        WHERE s.user_id = d.user_id AND s.session_id = d.session_id
-        RETURNING s.user_id, s.session_id
-        """;
-
     private WorkflowCheckpointSql(QualifiedNames names)
     {
         Create = names.Qualify(CreateTemplate);
@@ -127,7 +110,6 @@ internal sealed class WorkflowCheckpointSql
         Latest = names.Qualify(LatestTemplate);
         DeleteSession = names.Qualify(DeleteSessionTemplate);
         Prune = names.Qualify(PruneTemplate);
-        PurgeExpiredBatch = names.Qualify(PurgeExpiredBatchTemplate);
     }
 
     public string Create { get; }
@@ -143,8 +125,6 @@ internal sealed class WorkflowCheckpointSql
     public string DeleteSession { get; }
 
     public string Prune { get; }
-
-    public string PurgeExpiredBatch { get; }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<QualifiedNames, WorkflowCheckpointSql> BySchema = new();
 

@@ -32,11 +32,14 @@ internal static partial class Log
     [LoggerMessage(ContinuationStateEventIds.MaintenanceTickFailed, LogLevel.Warning, "ContinuationState maintenance tick failed; retrying on the next tick")]
     public static partial void MaintenanceTickFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(ContinuationStateEventIds.PurgeHandlerFailed, LogLevel.Warning, "A purge event handler failed for {Count} purged state key(s); offering them again on the next tick")]
-    public static partial void PurgeHandlerFailed(ILogger logger, Exception exception, int count);
+    [LoggerMessage(ContinuationStateEventIds.ExpiredWorkflowSessionsPurged, LogLevel.Information, "Purged {Count} expired workflow session(s) with their checkpoints")]
+    public static partial void ExpiredWorkflowSessionsPurged(ILogger logger, int count);
 
-    [LoggerMessage(ContinuationStateEventIds.PurgedKeysDropped, LogLevel.Error, "Dropped {Count} purged state key(s) that handlers kept failing to take")]
-    public static partial void PurgedKeysDropped(ILogger logger, int count);
+    [LoggerMessage(ContinuationStateEventIds.PurgeHandlerFailed, LogLevel.Warning, "A purge event handler failed for {Count} purged {Kind} key(s); offering them again on the next tick")]
+    public static partial void PurgeHandlerFailed(ILogger logger, Exception exception, int count, string kind);
+
+    [LoggerMessage(ContinuationStateEventIds.PurgedKeysDropped, LogLevel.Error, "Dropped {Count} purged {Kind} key(s) that handlers kept failing to take")]
+    public static partial void PurgedKeysDropped(ILogger logger, int count, string kind);
 
     [LoggerMessage(ContinuationStateEventIds.MigrationApplied, LogLevel.Information, "Applied ContinuationState migration {Migration} to schema {Schema}")]
     public static partial void MigrationApplied(ILogger logger, string migration, string schema);

@@ -21,6 +21,7 @@ internal sealed class QualifiedNames
         ConversationsSql = new ConversationsSql(this);
         PendingToolStateSql = new PendingToolStateSql(this);
         ResumeSql = new ResumeSql(this);
+        WorkflowSessionSql = new WorkflowSessionSql(this);
     }
 
     public ResumeSql ResumeSql { get; }
@@ -28,6 +29,8 @@ internal sealed class QualifiedNames
     public ConversationsSql ConversationsSql { get; }
 
     public PendingToolStateSql PendingToolStateSql { get; }
+
+    public WorkflowSessionSql WorkflowSessionSql { get; }
 
     public string Schema { get; }
 

@@ -21,18 +21,35 @@ public sealed class ContinuationStateMaintenanceOptions
     /// </summary>
     public TimeSpan? StaleClaimGrace { get; set; }
 
-    /// <summary>Whether a tick purges expired state. Default true.</summary>
+    /// <summary>
+    /// Whether a tick purges expired state: pauses, receipts and (see <see cref="PurgeExpiredWorkflowSessions"/>)
+    /// workflow sessions. Default true.
+    /// </summary>
     public bool PurgeExpired { get; set; } = true;
 
-    /// <summary>Rows deleted per statement. Default 500: each batch is one short statement, never a long lock.</summary>
+    /// <summary>
+    /// Whether a tick also purges expired workflow sessions with their checkpoints (the tables of
+    /// ContinuationState.Extensions.AI.Workflows), when <see cref="PurgeExpired"/> is on. Default true; turn it off
+    /// when the host purges them itself (<c>WorkflowCheckpointStores.PurgeExpiredAsync</c>). Costs one indexed
+    /// statement per tick when there are none.
+    /// </summary>
+    public bool PurgeExpiredWorkflowSessions { get; set; } = true;
+
+    /// <summary>
+    /// Rows deleted per statement (pauses, or workflow sessions with their checkpoints). Default 500: each batch is one
+    /// short statement, never a long lock.
+    /// </summary>
     public int PurgeBatchSize { get; set; } = 500;
 
-    /// <summary>Batches per tick at most, so a huge backlog drains over several ticks. Default 20.</summary>
+    /// <summary>
+    /// Batches per tick at most, for pauses and for workflow sessions each, so a huge backlog drains over several
+    /// ticks. Default 20.
+    /// </summary>
     public int MaxBatchesPerTick { get; set; } = 20;
 
     /// <summary>
-    /// Purged keys kept for redelivery while event handlers fail; beyond this the oldest are dropped (and logged).
-    /// Default 100,000.
+    /// Purged keys kept for redelivery while event handlers fail, for pauses and for workflow sessions each; beyond
+    /// this the oldest are dropped (and logged). Default 100,000.
     /// </summary>
     public int MaxUndeliveredKeys { get; set; } = 100_000;
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using ContinuationState.Internal;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -9,8 +10,8 @@ namespace ContinuationState;
 
 /// <summary>
 /// A hosted service that, every <see cref="ContinuationStateMaintenanceOptions.Interval"/> (plus jitter), reverts
-/// stale claims and purges expired state in bounded <c>SKIP LOCKED</c> batches, then tells every
-/// <see cref="IContinuationStateEvents"/> what it purged. Safe with any number of replicas. A failing handler or
+/// stale claims and purges expired state (pauses, receipts, and workflow sessions with their checkpoints) in bounded
+/// <c>SKIP LOCKED</c> batches, telling every <see cref="IContinuationStateEvents"/> which pauses and sessions it purged. Safe with any number of replicas. A failing handler or
 /// database is logged and retried on the next tick; it never stops the service or the host.
 /// </summary>
 public sealed class ContinuationStateMaintenanceService : BackgroundService
@@ -21,7 +22,8 @@ public sealed class ContinuationStateMaintenanceService : BackgroundService
     private readonly IContinuationStateEvents[] _handlers;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly List<PurgedState> _undelivered = [];
+    private readonly List<PurgedState> _undeliveredStates = [];
+    private readonly List<PurgedWorkflowSession> _undeliveredSessions = [];
 
     /// <summary>Creates the service; hosts register it with <c>AddContinuationStateMaintenance</c>.</summary>
     /// <param name="dataSource">Where connections come from.</param>
@@ -92,16 +94,20 @@ public sealed class ContinuationStateMaintenanceService : BackgroundService
         }
     }
 
-    /// <summary>One tick: redeliver, revert stale claims, purge expired state batch by batch.</summary>
+    /// <summary>
+    /// One tick: redeliver, revert stale claims, purge expired pauses batch by batch, expired receipts, and expired
+    /// workflow sessions batch by batch.
+    /// </summary>
     internal async Task<MaintenanceTickResult> RunOnceAsync(CancellationToken cancellationToken)
     {
-        await DeliverAsync([], cancellationToken).ConfigureAwait(false);
+        await DeliverStatesAsync([], cancellationToken).ConfigureAwait(false);
+        await DeliverWorkflowSessionsAsync([], cancellationToken).ConfigureAwait(false);
 
         var reverted = 0;
         if (_maintenance.RevertStaleClaims)
         {
             var grace = _maintenance.StaleClaimGrace ?? _options.StaleClaimGrace;
-            reverted = await WithRepositoryAsync(r => r.RevertStaleResumingAsync(grace, null, cancellationToken), cancellationToken).ConfigureAwait(false);
+            reverted = await WithConnectionAsync(c => new PendingToolStateRepository(c, null, _options).RevertStaleResumingAsync(grace, null, cancellationToken), cancellationToken).ConfigureAwait(false);
             if (reverted > 0)
             {
                 Telemetry.Reverted.Add(reverted, new KeyValuePair<string, object?>("continuationstate.outcome", "reverted"));
@@ -109,19 +115,60 @@ public sealed class ContinuationStateMaintenanceService : BackgroundService
             }
         }
 
+        if (!_maintenance.PurgeExpired)
+        {
+            return new MaintenanceTickResult(reverted, 0, 0, _undeliveredStates.Count, 0, 0, _undeliveredSessions.Count);
+        }
+
+        var (purged, batches) = await PurgeInBatchesAsync(
+            (c, ct) => new PendingToolStateRepository(c, null, _options).PurgeExpiredBatchAsync(_maintenance.PurgeBatchSize, ct),
+            Telemetry.Purged,
+            DeliverStatesAsync,
+            cancellationToken).ConfigureAwait(false);
+        if (purged > 0)
+        {
+            Log.ExpiredStatePurged(_logger, purged);
+        }
+
+        await WithConnectionAsync(c => new PendingToolStateRepository(c, null, _options).PurgeExpiredReceiptsAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
+
+        var (purgedSessions, sessionBatches) = (0, 0);
+        if (_maintenance.PurgeExpiredWorkflowSessions)
+        {
+            (purgedSessions, sessionBatches) = await PurgeInBatchesAsync(
+                (c, ct) => new WorkflowSessionRepository(c, null, _options).PurgeExpiredBatchAsync(_maintenance.PurgeBatchSize, ct),
+                Telemetry.WorkflowSessionsPurged,
+                DeliverWorkflowSessionsAsync,
+                cancellationToken).ConfigureAwait(false);
+            if (purgedSessions > 0)
+            {
+                Log.ExpiredWorkflowSessionsPurged(_logger, purgedSessions);
+            }
+        }
+
+        return new MaintenanceTickResult(reverted, purged, batches, _undeliveredStates.Count, purgedSessions, sessionBatches, _undeliveredSessions.Count);
+    }
+
+    /// <summary>Runs <paramref name="purgeBatch"/> until a batch comes back short or <see cref="ContinuationStateMaintenanceOptions.MaxBatchesPerTick"/> ran.</summary>
+    private async Task<(int Purged, int Batches)> PurgeInBatchesAsync<TKey>(
+        Func<NpgsqlConnection, CancellationToken, Task<IReadOnlyList<TKey>>> purgeBatch,
+        Counter<long> counter,
+        Func<IReadOnlyList<TKey>, CancellationToken, Task> deliver,
+        CancellationToken cancellationToken)
+    {
         var purged = 0;
         var batches = 0;
-        while (_maintenance.PurgeExpired && batches < _maintenance.MaxBatchesPerTick)
+        while (batches < _maintenance.MaxBatchesPerTick)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var batch = await WithRepositoryAsync(r => r.PurgeExpiredBatchAsync(_maintenance.PurgeBatchSize, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var batch = await WithConnectionAsync(c => purgeBatch(c, cancellationToken), cancellationToken).ConfigureAwait(false);
             batches++;
             purged += batch.Count;
             if (batch.Count > 0)
             {
-                Telemetry.Purged.Add(batch.Count, new KeyValuePair<string, object?>("continuationstate.outcome", "purged"));
+                counter.Add(batch.Count, new KeyValuePair<string, object?>("continuationstate.outcome", "purged"));
                 // The batch is committed: its keys are delivered even if the host is stopping.
-                await DeliverAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                await deliver(batch, CancellationToken.None).ConfigureAwait(false);
             }
 
             if (batch.Count < _maintenance.PurgeBatchSize)
@@ -130,60 +177,64 @@ public sealed class ContinuationStateMaintenanceService : BackgroundService
             }
         }
 
-        if (purged > 0)
-        {
-            Log.ExpiredStatePurged(_logger, purged);
-        }
-
-        if (_maintenance.PurgeExpired)
-        {
-            await WithRepositoryAsync(r => r.PurgeExpiredReceiptsAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
-        }
-
-        return new MaintenanceTickResult(reverted, purged, batches, _undelivered.Count);
+        return (purged, batches);
     }
 
-    private async Task<T> WithRepositoryAsync<T>(Func<PendingToolStateRepository, Task<T>> run, CancellationToken cancellationToken)
+    private async Task<T> WithConnectionAsync<T>(Func<NpgsqlConnection, Task<T>> run, CancellationToken cancellationToken)
     {
         var connection = await DbErrors.Translated(_dataSource.OpenConnectionAsync(cancellationToken).AsTask()).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        return await run(new PendingToolStateRepository(connection, null, _options)).ConfigureAwait(false);
+        return await run(connection).ConfigureAwait(false);
     }
 
-    /// <summary>Offers the undelivered keys plus <paramref name="fresh"/> to every handler; keeps them on failure.</summary>
-    private async Task DeliverAsync(IReadOnlyList<PurgedState> fresh, CancellationToken cancellationToken)
+    private Task DeliverStatesAsync(IReadOnlyList<PurgedState> fresh, CancellationToken cancellationToken)
+        => DeliverAsync(_undeliveredStates, fresh, "state", static (handler, keys, ct) => handler.OnExpiredStatesPurgedAsync(keys, ct), cancellationToken);
+
+    private Task DeliverWorkflowSessionsAsync(IReadOnlyList<PurgedWorkflowSession> fresh, CancellationToken cancellationToken)
+        => DeliverAsync(_undeliveredSessions, fresh, "workflow session", static (handler, keys, ct) => handler.OnExpiredWorkflowSessionsPurgedAsync(keys, ct), cancellationToken);
+
+    /// <summary>
+    /// Offers <paramref name="undelivered"/> plus <paramref name="fresh"/> to every handler; keeps them on failure,
+    /// at most <see cref="ContinuationStateMaintenanceOptions.MaxUndeliveredKeys"/> of them.
+    /// </summary>
+    private async Task DeliverAsync<TKey>(
+        List<TKey> undelivered,
+        IReadOnlyList<TKey> fresh,
+        string kind,
+        Func<IContinuationStateEvents, TKey[], CancellationToken, Task> deliver,
+        CancellationToken cancellationToken)
     {
         if (_handlers.Length == 0)
         {
             return;
         }
 
-        _undelivered.AddRange(fresh);
-        if (_undelivered.Count == 0)
+        undelivered.AddRange(fresh);
+        if (undelivered.Count == 0)
         {
             return;
         }
 
-        if (_undelivered.Count > _maintenance.MaxUndeliveredKeys)
+        if (undelivered.Count > _maintenance.MaxUndeliveredKeys)
         {
-            var dropped = _undelivered.Count - _maintenance.MaxUndeliveredKeys;
-            _undelivered.RemoveRange(0, dropped);
-            Log.PurgedKeysDropped(_logger, dropped);
+            var dropped = undelivered.Count - _maintenance.MaxUndeliveredKeys;
+            undelivered.RemoveRange(0, dropped);
+            Log.PurgedKeysDropped(_logger, dropped, kind);
         }
 
-        var keys = _undelivered.ToArray();
+        var keys = undelivered.ToArray();
         try
         {
             foreach (var handler in _handlers)
             {
-                await handler.OnExpiredStatesPurgedAsync(keys, cancellationToken).ConfigureAwait(false);
+                await deliver(handler, keys, cancellationToken).ConfigureAwait(false);
             }
 
-            _undelivered.Clear();
+            undelivered.Clear();
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            Log.PurgeHandlerFailed(_logger, e, keys.Length);
+            Log.PurgeHandlerFailed(_logger, e, keys.Length, kind);
         }
     }
 

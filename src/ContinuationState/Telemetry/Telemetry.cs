@@ -31,6 +31,8 @@ internal static class Telemetry
 
     public static readonly Counter<long> Purged = Meter.CreateCounter<long>("continuationstate.purged", "{state}", "Expired states purged.");
 
+    public static readonly Counter<long> WorkflowSessionsPurged = Meter.CreateCounter<long>("continuationstate.workflow_sessions.purged", "{session}", "Expired workflow sessions purged, with their checkpoints.");
+
     public static readonly Counter<long> Reverted = Meter.CreateCounter<long>("continuationstate.reverted", "{claim}", "Stale claims reverted to pending.");
 
     // OpenTelemetry's database-client duration histogram, in seconds, with its recommended bucket boundaries.

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using ContinuationState.Internal;
 using ContinuationState.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -139,38 +138,5 @@ public sealed class MaintenanceServiceTests(DatabaseFixture db) : IClassFixture<
         configure?.Invoke(options);
         return new ContinuationStateMaintenanceService(
             db.DataSource, Options.Create(new ContinuationStateOptions()), Options.Create(options), [events], time ?? TimeProvider.System);
-    }
-
-    /// <summary>Runs the hosted loop and advances fake time one interval per tick, once the loop is waiting.</summary>
-    private sealed class TickDriver : IAsyncDisposable
-    {
-        private readonly ContinuationStateMaintenanceService _service;
-        private readonly FakeTimeProvider _time;
-        private readonly Channel<bool> _waiting = Channel.CreateUnbounded<bool>();
-        private readonly Channel<(MaintenanceTickResult? Result, Exception? Error)> _ticks = Channel.CreateUnbounded<(MaintenanceTickResult?, Exception?)>();
-
-        private TickDriver(ContinuationStateMaintenanceService service, FakeTimeProvider time)
-        {
-            _service = service;
-            _time = time;
-            service.Waiting = () => _waiting.Writer.TryWrite(true);
-            service.TickEnded = (result, error) => _ticks.Writer.TryWrite((result, error));
-        }
-
-        public static async Task<TickDriver> StartAsync(ContinuationStateMaintenanceService service, FakeTimeProvider time)
-        {
-            var driver = new TickDriver(service, time);
-            await service.StartAsync(CancellationToken.None);
-            return driver;
-        }
-
-        public async Task<(MaintenanceTickResult? Result, Exception? Error)> TickAsync()
-        {
-            await _waiting.Reader.ReadAsync();
-            _time.Advance(TimeSpan.FromSeconds(60));
-            return await _ticks.Reader.ReadAsync();
-        }
-
-        public async ValueTask DisposeAsync() => await _service.StopAsync(CancellationToken.None);
     }
 }

@@ -13,6 +13,12 @@ internal sealed class RecordingEvents : IContinuationStateEvents
 
     public Action<IReadOnlyList<PurgedState>>? OnDelivery { get; set; }
 
+    public ConcurrentQueue<PurgedWorkflowSession> ReceivedSessions { get; } = new();
+
+    public int SessionCalls;
+
+    public int SessionFailuresLeft { get; set; }
+
     public Task OnExpiredStatesPurgedAsync(IReadOnlyList<PurgedState> purged, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Calls);
@@ -28,6 +34,23 @@ internal sealed class RecordingEvents : IContinuationStateEvents
         }
 
         OnDelivery?.Invoke(purged);
+        return Task.CompletedTask;
+    }
+
+    public Task OnExpiredWorkflowSessionsPurgedAsync(IReadOnlyList<PurgedWorkflowSession> purged, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref SessionCalls);
+        if (SessionFailuresLeft > 0)
+        {
+            SessionFailuresLeft--;
+            throw new InvalidOperationException("session handler down");
+        }
+
+        foreach (var key in purged)
+        {
+            ReceivedSessions.Enqueue(key);
+        }
+
         return Task.CompletedTask;
     }
 }

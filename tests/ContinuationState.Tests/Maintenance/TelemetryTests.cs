@@ -89,6 +89,25 @@ public sealed class TelemetryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MaintenanceTick_CountsPurgedPausesAndWorkflowSessionsApart()
+    {
+        await ExpiredRows.InsertAsync(_db.DataSource, 2);
+        await WorkflowSessionRows.InsertAsync(_db.DataSource, 3, "old", expired: true);
+        var service = new ContinuationStateMaintenanceService(
+            _db.DataSource,
+            Microsoft.Extensions.Options.Options.Create(new ContinuationStateOptions()),
+            Microsoft.Extensions.Options.Options.Create(new ContinuationStateMaintenanceOptions()),
+            [],
+            TimeProvider.System);
+        using var metrics = new MetricRecorder();
+
+        await service.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(2, metrics.Sum("continuationstate.purged", "purged"));
+        Assert.Equal(3, metrics.Sum("continuationstate.workflow_sessions.purged", "purged"));
+    }
+
+    [Fact]
     public async Task FailedOperation_IsAnErrorActivity()
     {
         var service = _db.CreateService();

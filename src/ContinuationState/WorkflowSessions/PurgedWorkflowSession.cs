@@ -1,8 +1,8 @@
-namespace ContinuationState.Extensions.AI.Workflows;
+namespace ContinuationState;
 
 /// <summary>
-/// The key of a workflow session deleted, with all its checkpoints, because it expired; so a host can withdraw
-/// whatever still points at it (an approval prompt, say).
+/// The key of a workflow session (ContinuationState.Extensions.AI.Workflows) deleted, with all its checkpoints,
+/// because it expired; so a host can withdraw whatever still points at it (an approval prompt, say).
 /// </summary>
 /// <param name="UserId">The user or tenant that owned the session.</param>
 /// <param name="SessionId">The workflow session id.</param>

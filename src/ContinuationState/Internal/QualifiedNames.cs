@@ -18,6 +18,7 @@ internal sealed class QualifiedNames
         ResumeReceipts = $"{QuotedSchema}.resume_receipts";
         WorkflowSessions = $"{QuotedSchema}.workflow_sessions";
         WorkflowCheckpoints = $"{QuotedSchema}.workflow_checkpoints";
+        AgentSessions = $"{QuotedSchema}.agent_sessions";
         ConversationsSql = new ConversationsSql(this);
         PendingToolStateSql = new PendingToolStateSql(this);
         ResumeSql = new ResumeSql(this);
@@ -48,6 +49,8 @@ internal sealed class QualifiedNames
 
     public string WorkflowCheckpoints { get; }
 
+    public string AgentSessions { get; }
+
     public static QualifiedNames For(string schema)
     {
         // Called for every repository, so once per operation: validation runs only the first time a schema is seen.
@@ -68,6 +71,7 @@ internal sealed class QualifiedNames
         .Replace("{resume_receipts}", ResumeReceipts, StringComparison.Ordinal)
         .Replace("{workflow_sessions}", WorkflowSessions, StringComparison.Ordinal)
         .Replace("{workflow_checkpoints}", WorkflowCheckpoints, StringComparison.Ordinal)
+        .Replace("{agent_sessions}", AgentSessions, StringComparison.Ordinal)
         .Replace("{history}", MigrationHistory, StringComparison.Ordinal);
 
     public static string? Check(string? schema)

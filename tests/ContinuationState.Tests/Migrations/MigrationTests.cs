@@ -44,6 +44,10 @@ public sealed class MigrationTests : IAsyncLifetime
         Assert.Equal(
             ["workflow_checkpoints_key_uidx", "workflow_checkpoints_order_idx", "workflow_checkpoints_pkey", "workflow_sessions_expires_idx", "workflow_sessions_pkey"],
             await IndexesAsync("workflow_checkpoints", "workflow_sessions"));
+        Assert.Equal(
+            ["agent_id", "created_at", "etag", "expires_at", "partitions", "session", "session_id", "updated_at", "user_id"],
+            await ColumnsOf("agent_sessions"));
+        Assert.Equal(["agent_sessions_expires_idx", "agent_sessions_pkey"], await IndexesAsync("agent_sessions"));
         Assert.Equal(applied.Count, await TestData.ScalarAsync<long>(_dataSource, "SELECT count(*) FROM continuationstate_migrations"));
     }
 
@@ -67,6 +71,29 @@ public sealed class MigrationTests : IAsyncLifetime
 
         await TestData.ExecuteAsync(_dataSource, "DELETE FROM workflow_sessions");
         Assert.Equal(0, await TestData.ScalarAsync<long>(_dataSource, "SELECT count(*) FROM workflow_checkpoints"));
+    }
+
+    [Fact]
+    public async Task Migrate_AgentSessions_KeyOnPartitionsInAnyOrder_AndKeepTheSessionText()
+    {
+        await Migrator().MigrateAsync();
+        await TestData.ExecuteAsync(_dataSource, """
+            INSERT INTO agent_sessions (user_id, agent_id, session_id, partitions, session, etag, expires_at)
+            VALUES ('u', 'a', 's', '{"tenant":"t","region":"eu"}', '{"$type":"x","b":1}', gen_random_uuid(), now() + interval '1 hour')
+            """);
+
+        // The same partitions written in another order are the same key; the session text keeps "$type" first.
+        var duplicate = await Assert.ThrowsAsync<PostgresException>(() => TestData.ExecuteAsync(_dataSource, """
+            INSERT INTO agent_sessions (user_id, agent_id, session_id, partitions, session, etag, expires_at)
+            VALUES ('u', 'a', 's', '{"region":"eu","tenant":"t"}', '{}', gen_random_uuid(), now() + interval '1 hour')
+            """));
+        Assert.Equal(PostgresErrorCodes.UniqueViolation, duplicate.SqlState);
+        Assert.Equal("{\"$type\":\"x\",\"b\":1}", await TestData.ScalarAsync<string>(_dataSource, "SELECT session::text FROM agent_sessions"));
+        var notAnObject = await Assert.ThrowsAsync<PostgresException>(() => TestData.ExecuteAsync(_dataSource, """
+            INSERT INTO agent_sessions (user_id, agent_id, session_id, partitions, session, etag, expires_at)
+            VALUES ('u', 'a', 's2', '[]', '{}', gen_random_uuid(), now() + interval '1 hour')
+            """));
+        Assert.Equal(PostgresErrorCodes.CheckViolation, notAnObject.SqlState);
     }
 
     [Fact]

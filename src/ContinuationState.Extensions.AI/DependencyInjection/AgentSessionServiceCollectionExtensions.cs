@@ -1,0 +1,37 @@
+using ContinuationState;
+using ContinuationState.Extensions.AI.Agents;
+using ContinuationState.Internal;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the Agent Framework session store in a service collection.</summary>
+public static class AgentSessionServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="AgentSessionStores"/> as a singleton on ContinuationState's data source and options
+    /// (calling <c>AddContinuationState()</c>, which registers them once however often it is called). Resolve it and
+    /// call <see cref="AgentSessionStores.ForUser"/> per user or tenant.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <returns>The service collection, for chaining.</returns>
+    public static IServiceCollection AddContinuationStateAgentSessions(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddContinuationState();
+        services.TryAddSingleton(static provider =>
+        {
+            var dataSource = provider.GetRequiredService<NpgsqlDataSource>();
+            var options = provider.GetRequiredService<IOptions<ContinuationStateOptions>>();
+            var own = provider.GetRequiredService<LibraryDataSources>();
+
+            // As ContinuationService: when the library built the data source, statements run on its prepared one.
+            return own.Owns(dataSource)
+                ? new AgentSessionStores(own.OpenConnectionAsync, options)
+                : new AgentSessionStores(dataSource, options);
+        });
+        return services;
+    }
+}

@@ -74,7 +74,7 @@ public static class WorkflowContinuationExtensions
     /// <param name="store">The claim's user's checkpoint store (<see cref="WorkflowCheckpointStores.ForUser(string)"/>).</param>
     /// <param name="responses">One answer per request being answered (<see cref="WorkflowRequest.CreateResponse"/>); requests left unanswered keep waiting.</param>
     /// <param name="options">Run bound, serializer options, receipt outcome and new-pause TTL; defaults when null.</param>
-    /// <param name="cancellationToken">Cancels the run (the claim is then handed back).</param>
+    /// <param name="cancellationToken">Cancels the run (the claim is then handed back); once the run has ended, its end is recorded regardless.</param>
     /// <returns>How the resume ended, the run's outputs, and what it waits for when paused again.</returns>
     /// <exception cref="ArgumentException">
     /// No response, a response naming no stored request or another port, a request answered twice, or a store of another
@@ -113,15 +113,17 @@ public static class WorkflowContinuationExtensions
             throw;
         }
 
+        // The run is done: its end is recorded even if the caller has gone (a cancelled record would leave the pause
+        // claimed until the stale revert, and the next resume would run the step again).
         if (run.Pause is { } next)
         {
-            var paused = await service.CompleteAndPauseAgainAsync(claimed.State, WorkflowPauseSnapshot.From(next), options.Outcome, options.PauseTtl, cancellationToken).ConfigureAwait(false);
+            var paused = await service.CompleteAndPauseAgainAsync(claimed.State, WorkflowPauseSnapshot.From(next), options.Outcome, options.PauseTtl, CancellationToken.None).ConfigureAwait(false);
             return new WorkflowResumeResult(paused ? WorkflowResumeOutcome.PausedAgain : WorkflowResumeOutcome.FencedOut, run.Outputs, paused ? run.Waiting : []);
         }
 
         var completed = claimed.State.ResumeId is null
-            ? await service.DeleteStateAsync(claimed.State, cancellationToken).ConfigureAwait(false)
-            : await service.CompleteResumeAsync(claimed.State, options.Outcome, cancellationToken).ConfigureAwait(false);
+            ? await service.DeleteStateAsync(claimed.State, CancellationToken.None).ConfigureAwait(false)
+            : await service.CompleteResumeAsync(claimed.State, options.Outcome, CancellationToken.None).ConfigureAwait(false);
         return new WorkflowResumeResult(completed ? WorkflowResumeOutcome.Completed : WorkflowResumeOutcome.FencedOut, run.Outputs, []);
     }
 

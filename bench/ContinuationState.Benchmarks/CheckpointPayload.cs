@@ -9,7 +9,7 @@ namespace ContinuationState.Benchmarks;
 /// shape of a real checkpoint taken at a <c>RequestPort</c> pause (workflow definition with assembly-qualified
 /// executor types, edges with a <c>"$type"</c> discriminator, the outstanding request, state keyed
 /// <c>executor||key</c> with <c>typeId</c>/<c>value</c> pairs). That pause alone, for a two-step workflow, is about
-/// 2.3 KB (the smallest size, "2 KB", is it); larger ones add an agent step whose chat history its state holds
+/// 2.4 KB (2,389 bytes; the smallest size, "2 KB", is it); larger ones add an agent step whose chat history its state holds
 /// (messages whose contents carry <c>"$type"</c>: text, function call, function result). Written with the
 /// framework's default encoder, which escapes every non-ASCII character (and the backtick of generic type names). The
 /// library is handed the <see cref="JsonElement"/>, the raw baseline its UTF-8 bytes as the framework wrote them.

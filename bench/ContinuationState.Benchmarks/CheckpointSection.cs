@@ -9,8 +9,8 @@ namespace ContinuationState.Benchmarks;
 /// Issue 27's section: the workflow checkpoint store against raw Npgsql running its SQL, at 2 KB and 256 KB of
 /// checkpoint JSON, one caller and eight. Creates go to a session of each side's own; reads (a known key, the latest,
 /// the whole index) go to one session of 1,000 checkpoints that both sides read, put there on the server before the
-/// cells (through the raw side's data source, so the rows are compressed as the library's own writes are), holding the
-/// text the library stores.
+/// cells (through a data source of its own with the library's settings, so the rows are compressed as the library's
+/// own writes are and neither contender's connection wrote them), holding the text the library stores.
 /// </summary>
 internal sealed class CheckpointSection(
     NpgsqlDataSource setupSource,

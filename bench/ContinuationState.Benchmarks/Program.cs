@@ -55,6 +55,9 @@ await using var checkpointProvider = LibraryProvider(connectionString, Schema, w
 // Its baseline: raw Npgsql with every setting the library's own data source makes (prepared, no reset on close,
 // generic plans, lz4 TOAST compression), preparing each command itself.
 await using var checkpointRawSource = NpgsqlDataSource.Create(Experiments.WithLibrarySettings(connectionString));
+// The checkpoint rows' set-up, on the same settings (lz4: its rows compressed as the library's writes are) but a pool of
+// its own, so neither contender's connection is the one that wrote the 1,000 checkpoints.
+await using var checkpointSetupSource = NpgsqlDataSource.Create(Experiments.WithLibrarySettings(connectionString));
 try
 {
     var service = libraryProvider.GetRequiredService<ContinuationService>();
@@ -345,7 +348,7 @@ async Task<CheckpointSection> CheckpointSectionAsync()
     var store = checkpointProvider.GetRequiredService<WorkflowCheckpointStores>().ForUser(CheckpointUser);
     var own = checkpointProvider.GetRequiredService<ContinuationState.Internal.LibraryDataSources>();
     var rawClient = new RawCheckpointClient(checkpointRawSource, LibraryCheckpointSql.For(Schema), CheckpointUser, store.SessionTtl.TotalSeconds);
-    var section = new CheckpointSection(checkpointRawSource, Schema, CheckpointUser, new LibraryCheckpointClient(store), rawClient, new BenchContext(database, new RawClient("set-up", dataSource, LibrarySql.For(Schema))), settings);
+    var section = new CheckpointSection(checkpointSetupSource, Schema, CheckpointUser, new LibraryCheckpointClient(store), rawClient, new BenchContext(database, new RawClient("set-up", dataSource, LibrarySql.For(Schema))), settings);
     Console.WriteLine($"checkpoints: library's data source: {Describe(LibraryStatementsConnectionString(checkpointProvider.GetRequiredService<ContinuationService>()))}, {await SessionSettingsAsync(await own.OpenConnectionAsync(CancellationToken.None))}");
     Console.WriteLine($"checkpoints: raw's data source: {Describe(checkpointRawSource.ConnectionString)}, {await SessionSettingsAsync(await checkpointRawSource.OpenConnectionAsync())}; every command prepared");
     Console.WriteLine("checkpoints: library payload: the checkpoint as a JsonElement; raw payload: its UTF-8 bytes; a raw retrieve parses into a JsonElement, as the store's contract returns");

@@ -24,10 +24,11 @@ internal sealed class BenchDatabase(NpgsqlDataSource dataSource, string schema)
         await new ContinuationStateMigrator(dataSource, Options.Create(new ContinuationStateOptions { Schema = schema })).MigrateAsync();
 
         // Autovacuum would wake at random inside one side's calls (a 16 MB update leaves 16 MB of dead TOAST): the
-        // bench vacuums between rounds instead (see SettleAsync).
-        await using (var command = dataSource.CreateCommand(
-            $"ALTER TABLE {Quote(schema)}.pending_tool_state SET (autovacuum_enabled = false, toast.autovacuum_enabled = false)"))
+        // bench vacuums between rounds instead (see SettleAsync). The same for the workflow checkpoints' tables.
+        foreach (var table in new[] { "pending_tool_state", "workflow_sessions", "workflow_checkpoints" })
         {
+            await using var command = dataSource.CreateCommand(
+                $"ALTER TABLE {Quote(schema)}.{Quote(table)} SET (autovacuum_enabled = false, toast.autovacuum_enabled = false)");
             await command.ExecuteNonQueryAsync();
         }
 

@@ -240,10 +240,13 @@ internal sealed class RawClient(string name, NpgsqlDataSource dataSource, Librar
             return false;
         }
 
+        // Columns: 0 the status before the claim, 1 left alone for its format, 2 that format, 3.. the claimed state.
         var status = reader.GetFieldValue<string>(0);
-        if (!reader.IsDBNull(1))
+        _ = reader.GetFieldValue<bool>(1);
+        _ = reader.IsDBNull(2) ? null : reader.GetFieldValue<string>(2);
+        if (!reader.IsDBNull(3))
         {
-            ReadState(reader, 1);
+            ReadState(reader, 3);
             return true;
         }
 
@@ -379,6 +382,8 @@ internal sealed class RawClient(string name, NpgsqlDataSource dataSource, Librar
         "tools_dict" => Jsonb(name, Bytes.ToolsDict),
         "agent_config" => Jsonb(name, Bytes.AgentConfig),
         "client_tools" => new NpgsqlParameter(name, NpgsqlDbType.Jsonb) { Value = DBNull.Value },
+        // A plain claim names no format (the library's ClaimStateAsync passes null).
+        "required_format" => new NpgsqlParameter<string?>(name, NpgsqlDbType.Text) { TypedValue = null },
         _ => throw new InvalidOperationException(
             $"The library's {statement.Operation} statement takes @{name}, which the raw baseline does not know; update bench/ContinuationState.Benchmarks/Clients.cs."),
     };

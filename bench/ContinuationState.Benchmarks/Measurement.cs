@@ -27,6 +27,9 @@ internal sealed record MeasureSettings(
     public static readonly MeasureSettings Full = new(2.0, 0.05, 16, 40, 50_000, 0.25, 2);
 }
 
+/// <summary>One contender's next call in a sequential cell: runs the call's untimed set-up and returns the timed call.</summary>
+internal delegate Task<Func<Task>> NextCall();
+
 /// <summary>What one side measured in one cell.</summary>
 internal sealed record SideResult(int Samples, double OpsPerSec, double P50Ms, double P99Ms, double AllocBytesPerOp, double RoundTripsPerOp, int Errors, string? FirstError);
 
@@ -65,54 +68,63 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
         await operation.Prepare(context, raw, operation.KeyOf(raw));
         try
         {
-            var (libraryTrips, libraryEstimate) = await WarmAsync(operation, library);
-            var (rawTrips, rawEstimate) = await WarmAsync(operation, raw);
-            var estimate = Math.Max(libraryEstimate, rawEstimate);
-            var perRound = (int)Math.Clamp(settings.BlockSeconds / estimate, 1, settings.MaxPerRound);
-            var rounds = (int)Math.Clamp(settings.SecondsPerSide / (perRound * estimate), settings.MinRounds, settings.MaxRounds);
-            rounds += rounds % 2; // whole pairs of rounds, one in each order
-
-            var librarySamples = new Samples();
-            var rawSamples = new Samples();
-            var roundRatios = new List<double>(rounds);
-            for (var round = 0; round < rounds; round++)
-            {
-                var order = round % 2 == 0 ? new[] { (library, librarySamples), (raw, rawSamples) } : [(raw, rawSamples), (library, librarySamples)];
-                var libraryBefore = librarySamples.Snapshot();
-                var rawBefore = rawSamples.Snapshot();
-                if (perRound > 1)
-                {
-                    // Short calls alternate one by one: a round is a few dozen milliseconds of this machine's weather,
-                    // and both sides live through it call for call.
-                    await SettleAsync();
-                    for (var i = 0; i < perRound; i++)
-                    {
-                        foreach (var (side, samples) in order)
-                        {
-                            await OnceAsync(operation, side, samples);
-                        }
-                    }
-                }
-                else
-                {
-                    // Long calls (large payloads) run one per side, each after the server and the heap have settled.
-                    foreach (var (side, samples) in order)
-                    {
-                        await SettleAsync();
-                        await OnceAsync(operation, side, samples);
-                    }
-                }
-
-                roundRatios.Add(rawSamples.TypicalMsSince(rawBefore) / librarySamples.TypicalMsSince(libraryBefore));
-            }
-
-            return new CellResult(librarySamples.Result(libraryTrips), rawSamples.Result(rawTrips), PairedMedian(roundRatios), roundRatios);
+            return await SequentialAsync(NextCall(operation, library), NextCall(operation, raw));
         }
         finally
         {
             await context.Database.ClearAsync(library.Conversation);
             await context.Database.ClearAsync(raw.Conversation);
         }
+    }
+
+    /// <summary>
+    /// The cell itself, for any pair of contenders: each <see cref="NextCall"/> runs one call's untimed set-up and
+    /// returns the timed call. The caller prepares and cleans up around it.
+    /// </summary>
+    public async Task<CellResult> SequentialAsync(NextCall library, NextCall raw)
+    {
+        var (libraryTrips, libraryEstimate) = await WarmAsync(library);
+        var (rawTrips, rawEstimate) = await WarmAsync(raw);
+        var estimate = Math.Max(libraryEstimate, rawEstimate);
+        var perRound = (int)Math.Clamp(settings.BlockSeconds / estimate, 1, settings.MaxPerRound);
+        var rounds = (int)Math.Clamp(settings.SecondsPerSide / (perRound * estimate), settings.MinRounds, settings.MaxRounds);
+        rounds += rounds % 2; // whole pairs of rounds, one in each order
+
+        var librarySamples = new Samples();
+        var rawSamples = new Samples();
+        var roundRatios = new List<double>(rounds);
+        for (var round = 0; round < rounds; round++)
+        {
+            var order = round % 2 == 0 ? new[] { (library, librarySamples), (raw, rawSamples) } : [(raw, rawSamples), (library, librarySamples)];
+            var libraryBefore = librarySamples.Snapshot();
+            var rawBefore = rawSamples.Snapshot();
+            if (perRound > 1)
+            {
+                // Short calls alternate one by one: a round is a few dozen milliseconds of this machine's weather,
+                // and both sides live through it call for call.
+                await SettleAsync();
+                for (var i = 0; i < perRound; i++)
+                {
+                    foreach (var (side, samples) in order)
+                    {
+                        await OnceAsync(side, samples);
+                    }
+                }
+            }
+            else
+            {
+                // Long calls (large payloads) run one per side, each after the server and the heap have settled.
+                foreach (var (side, samples) in order)
+                {
+                    await SettleAsync();
+                    await OnceAsync(side, samples);
+                }
+            }
+
+            roundRatios.Add(rawSamples.TypicalMsSince(rawBefore) / librarySamples.TypicalMsSince(libraryBefore));
+        }
+
+        return new CellResult(librarySamples.Result(libraryTrips), rawSamples.Result(rawTrips), PairedMedian(roundRatios), roundRatios);
     }
 
     /// <summary>
@@ -131,26 +143,10 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
 
         try
         {
-            var librarySamples = new Samples();
-            var rawSamples = new Samples();
-            await WorkersAsync(operation, library, callers, settings.WarmSeconds * 2, new Samples());
-            await WorkersAsync(operation, raw, callers, settings.WarmSeconds * 2, new Samples());
-            var rounds = Math.Max(2, settings.MinRounds / 2);
-            var roundRatios = new List<double>(rounds);
-            for (var round = 0; round < rounds; round++)
-            {
-                var order = round % 2 == 0 ? new[] { (library, librarySamples), (raw, rawSamples) } : [(raw, rawSamples), (library, librarySamples)];
-                var throughput = new Dictionary<Side, double>();
-                foreach (var (side, samples) in order)
-                {
-                    Quiesce();
-                    throughput[side] = await WorkersAsync(operation, side, callers, settings.ConcurrentSecondsPerSide / rounds, samples);
-                }
-
-                roundRatios.Add(throughput[library] / throughput[raw]);
-            }
-
-            return new CellResult(librarySamples.Result(double.NaN), rawSamples.Result(double.NaN), PairedMedian(roundRatios), roundRatios);
+            return await ConcurrentAsync(
+                caller => Call(operation, library, library.Key($"c{caller}")),
+                caller => Call(operation, raw, raw.Key($"c{caller}")),
+                callers);
         }
         finally
         {
@@ -159,21 +155,58 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
         }
     }
 
+    /// <summary>
+    /// The concurrent cell itself, for any pair of contenders: <paramref name="library"/> and <paramref name="raw"/>
+    /// give each caller (0 to <paramref name="callers"/> - 1) the call it repeats. The caller prepares and cleans up.
+    /// </summary>
+    public async Task<CellResult> ConcurrentAsync(Func<int, Func<Task>> library, Func<int, Func<Task>> raw, int callers)
+    {
+        var librarySamples = new Samples();
+        var rawSamples = new Samples();
+        await WorkersAsync(library, callers, settings.WarmSeconds * 2, new Samples());
+        await WorkersAsync(raw, callers, settings.WarmSeconds * 2, new Samples());
+        var rounds = Math.Max(2, settings.MinRounds / 2);
+        var roundRatios = new List<double>(rounds);
+        for (var round = 0; round < rounds; round++)
+        {
+            var order = round % 2 == 0 ? new[] { (library, librarySamples), (raw, rawSamples) } : [(raw, rawSamples), (library, librarySamples)];
+            var throughput = new Dictionary<Func<int, Func<Task>>, double>();
+            foreach (var (side, samples) in order)
+            {
+                Quiesce();
+                throughput[side] = await WorkersAsync(side, callers, settings.ConcurrentSecondsPerSide / rounds, samples);
+            }
+
+            roundRatios.Add(throughput[library] / throughput[raw]);
+        }
+
+        return new CellResult(librarySamples.Result(double.NaN), rawSamples.Result(double.NaN), PairedMedian(roundRatios), roundRatios);
+    }
+
+    /// <summary>An operation's calls on one side, each on the key the operation picks, after its untimed set-up.</summary>
+    private NextCall NextCall(Operation operation, Side side) => async () =>
+    {
+        var key = operation.KeyOf(side);
+        if (operation.Setup is { } setup)
+        {
+            await setup(context, key);
+        }
+
+        return Call(operation, side, key);
+    };
+
+    private static Func<Task> Call(Operation operation, Side side, StateKey key) => () => operation.Run(side.Client, key);
+
     /// <summary>Warms the call up, counts its round trips on the first call, and estimates one call's cost.</summary>
-    private async Task<(double RoundTrips, double SecondsPerCall)> WarmAsync(Operation operation, Side side)
+    private async Task<(double RoundTrips, double SecondsPerCall)> WarmAsync(NextCall next)
     {
         double trips;
         var started = Stopwatch.GetTimestamp();
         using (RoundTripCounter.Listen())
         {
-            var key = operation.KeyOf(side);
-            if (operation.Setup is { } setup)
-            {
-                await setup(context, key);
-            }
-
+            var first = await next();
             var before = RoundTripCounter.Commands;
-            await operation.Run(side.Client, key);
+            await first();
             trips = RoundTripCounter.Commands - before;
         }
 
@@ -183,13 +216,7 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
         while (Stopwatch.GetElapsedTime(warmed).TotalSeconds < settings.WarmSeconds && calls < 200)
         {
             var call = Stopwatch.GetTimestamp();
-            var key = operation.KeyOf(side);
-            if (operation.Setup is { } setup)
-            {
-                await setup(context, key);
-            }
-
-            await operation.Run(side.Client, key);
+            await (await next())();
             estimates.Add(Stopwatch.GetElapsedTime(call).TotalSeconds);
             calls++;
         }
@@ -199,17 +226,12 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
         return (trips, estimates[estimates.Count / 2]);
     }
 
-    private async Task OnceAsync(Operation operation, Side side, Samples samples)
+    private static async Task OnceAsync(NextCall next, Samples samples)
     {
-        var key = operation.KeyOf(side);
-        if (operation.Setup is { } setup)
-        {
-            await setup(context, key);
-        }
-
+        var call = await next();
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var started = Stopwatch.GetTimestamp();
-        await operation.Run(side.Client, key);
+        await call();
         var elapsed = Stopwatch.GetTimestamp() - started;
         samples.Add(elapsed / TicksPerMs, GC.GetTotalAllocatedBytes(precise: true) - allocated);
     }
@@ -238,7 +260,7 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
     }
 
     /// <summary>Runs the callers for <paramref name="seconds"/>; returns their calls per second.</summary>
-    private static async Task<double> WorkersAsync(Operation operation, Side side, int callers, double seconds, Samples samples)
+    private static async Task<double> WorkersAsync(Func<int, Func<Task>> callOf, int callers, double seconds, Samples samples)
     {
         var latencies = new List<double>[callers];
         var errors = 0;
@@ -250,7 +272,7 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
         for (var caller = 0; caller < callers; caller++)
         {
             var mine = latencies[caller] = new List<double>(1024);
-            var key = side.Key($"c{caller}");
+            var run = callOf(caller);
             workers[caller] = Task.Run(async () =>
             {
                 while (Stopwatch.GetTimestamp() < deadline)
@@ -258,7 +280,7 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
                     var call = Stopwatch.GetTimestamp();
                     try
                     {
-                        await operation.Run(side.Client, key);
+                        await run();
                         mine.Add((Stopwatch.GetTimestamp() - call) / TicksPerMs);
                     }
 #pragma warning disable CA1031 // Every failure is counted and reported; the run goes on.

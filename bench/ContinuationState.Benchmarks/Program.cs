@@ -1,16 +1,19 @@
 // The benchmark harness of issue 5: every operation of the library, on the data source AddContinuationState builds
 // from the connection string, against a raw Npgsql baseline that sends the same SQL unprepared on a default data
 // source, interleaved, at 1 KB to 16 MB and 1 to 64 callers; then, at 1 KB, against the limit (issue 16): raw Npgsql
-// with prepared statements, and pgbench -M prepared running the library's own load and save statements.
+// with prepared statements, and pgbench -M prepared running the library's own load and save statements. Then the
+// workflow checkpoint store (issue 27) against raw prepared Npgsql running its SQL, at 2 KB and 256 KB.
 //   ./build.sh bench --quick        under three minutes; writes artifacts/bench/summary.json
 //   ./build.sh bench                the full run (about ten minutes), with the experiments
-// Options: --quick, --experiments, --no-experiments, --sizes 1KB,64KB,1MB,16MB, --ops save_new,load_hit,
+// Options: --quick, --experiments, --no-experiments, --sizes 1KB,64KB,1MB,16MB (the state section's),
+//          --ops save_new,load_hit,checkpoint_create, --sections state,checkpoints (both by default),
 //          --out DIR, --check (exit 1 when a target fails).
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using ContinuationState;
 using ContinuationState.Benchmarks;
+using ContinuationState.Extensions.AI.Workflows;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -19,6 +22,13 @@ var check = args.Contains("--check");
 var experiments = args.Contains("--experiments") || (!quick && !args.Contains("--no-experiments"));
 var sizes = Argument("--sizes")?.Split(',').Select(ParseSize).ToArray() ?? [1 << 10, 64 << 10, 1 << 20, 16 << 20];
 var onlyOps = Argument("--ops")?.Split(',').ToHashSet(StringComparer.Ordinal);
+var sections = Argument("--sections")?.Split(',').ToHashSet(StringComparer.Ordinal) ?? ["state", "checkpoints"];
+if (sections.Except(["state", "checkpoints"]).FirstOrDefault() is { } unknownSection)
+{
+    Console.Error.WriteLine($"Unknown section '{unknownSection}': --sections takes state, checkpoints or both.");
+    return 2;
+}
+
 var outDir = Argument("--out") ?? Path.Combine(RepositoryRoot(), "artifacts", "bench");
 var settings = quick ? MeasureSettings.Quick : MeasureSettings.Full;
 
@@ -39,6 +49,15 @@ await using var preparedSource = NpgsqlDataSource.Create(new NpgsqlConnectionStr
 var database = await BenchDatabase.CreateAsync(dataSource, Schema);
 // The library as a host gets it from AddContinuationState with a connection string: its own data sources.
 await using var libraryProvider = LibraryProvider(connectionString, Schema);
+// The checkpoint store as AddContinuationStateWorkflows registers it, on data sources of its own: the state section's
+// concurrent cells leave dozens of idle connections in the library's pool that never prepared the store's statements.
+await using var checkpointProvider = LibraryProvider(connectionString, Schema, workflows: true);
+// Its baseline: raw Npgsql with every setting the library's own data source makes (prepared, no reset on close,
+// generic plans, lz4 TOAST compression), preparing each command itself.
+await using var checkpointRawSource = NpgsqlDataSource.Create(Experiments.WithLibrarySettings(connectionString));
+// The checkpoint rows' set-up, on the same settings (lz4: its rows compressed as the library's writes are) but a pool of
+// its own, so neither contender's connection is the one that wrote the 1,000 checkpoints.
+await using var checkpointSetupSource = NpgsqlDataSource.Create(Experiments.WithLibrarySettings(connectionString));
 try
 {
     var service = libraryProvider.GetRequiredService<ContinuationService>();
@@ -108,9 +127,14 @@ try
     Console.WriteLine($"ContinuationState benchmark ({(quick ? "quick" : "full")}): {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores");
     Console.WriteLine($"server: {await ServerVersionAsync(dataSource)}; raw's data source: {Describe(dataSource.ConnectionString)}; library's: {Describe(LibraryStatementsConnectionString(service))}");
     Console.WriteLine("library payload: JsonElement; raw payload: the same JSON pre-serialised to UTF-8. Rows marked clr: a CLR object graph, against raw Npgsql that serializes it with System.Text.Json on every save");
+    var checkpointSection = sections.Contains("checkpoints") && (onlyOps is null || CheckpointSection.Operations.Any(op => onlyOps.Contains(op.Name)))
+        ? await CheckpointSectionAsync()
+        : null;
+    var runState = sections.Contains("state") && (onlyOps is null || Operation.All.Any(op => onlyOps.Contains(op.Name)));
     Console.WriteLine();
 
     // Warm every path up (JIT tiers, pool, plan caches) before anything is timed.
+    if (runState)
     {
         var warm = Payload.Create(1 << 10);
         clients.ForEach(c => c.Use(warm));
@@ -137,9 +161,13 @@ try
     var rows = new List<Row>();
     var limitRows = new List<Row>();
     var experimentRows = new List<Row>();
-    var floor = PgbenchFloor.Find(connectionString, outDir);
-    Console.WriteLine(floor is null ? "pgbench not found: no server-side floor in this run" : $"floor: {floor.Version} -M prepared, one client");
-    foreach (var size in sizes)
+    var floor = runState ? PgbenchFloor.Find(connectionString, outDir) : null;
+    if (runState)
+    {
+        Console.WriteLine(floor is null ? "pgbench not found: no server-side floor in this run" : $"floor: {floor.Version} -M prepared, one client");
+    }
+
+    foreach (var size in runState ? sizes : [])
     {
         var payload = Payload.Create(size);
         clients.ForEach(c => c.Use(payload));
@@ -225,7 +253,7 @@ try
     // The concurrent cells last: they leave dozens of idle connections in each pool, which Npgsql hands out in turn,
     // so a sequential cell after them would run mostly on connections that have not yet prepared its statement (a
     // cost each connection pays once, which a cell of a dozen large-payload calls would measure instead of the call).
-    foreach (var size in sizes.Where(size => ConcurrencyFor(size).Length > 0))
+    foreach (var size in sizes.Where(size => runState && ConcurrencyFor(size).Length > 0))
     {
         var payload = Payload.Create(size);
         clients.ForEach(c => c.Use(payload));
@@ -248,27 +276,52 @@ try
         await database.VacuumAsync();
     }
 
+    var checkpointRows = new List<Row>();
+    if (checkpointSection is not null)
+    {
+        Console.WriteLine("Workflow checkpoints: library (PostgresCheckpointStore) against raw prepared Npgsql, same SQL, same data source settings:");
+        checkpointRows = await checkpointSection.RunAsync(op => onlyOps is null || onlyOps.Contains(op), concurrent: true, Progress);
+    }
+
     // Listed by size, then callers, as before the concurrent cells moved to the end.
     rows = [.. rows.OrderBy(r => r.PayloadBytes).ThenBy(r => r.Concurrency)];
+    checkpointRows = [.. checkpointRows.OrderBy(r => r.PayloadBytes).ThenBy(r => r.Concurrency)];
 
     Directory.CreateDirectory(outDir);
     var summaryPath = Path.Combine(outDir, "summary.json");
-    await Report.WriteJsonAsync(summaryPath, rows.Concat(limitRows));
+    await Report.WriteJsonAsync(summaryPath, rows.Concat(limitRows).Concat(checkpointRows));
     var table = Report.Table(rows);
     var limitTable = Report.LimitTable(limitRows);
-    await File.WriteAllTextAsync(Path.Combine(outDir, "summary.md"), table + "\nAgainst the limit (one caller):\n\n" + limitTable);
+    const string CheckpointHeading = "Workflow checkpoints against raw prepared Npgsql (same SQL, same data source settings; the rows inform, no target):";
+    var checkpointTable = Report.Table(checkpointRows);
+    await File.WriteAllTextAsync(
+        Path.Combine(outDir, "summary.md"),
+        table + "\nAgainst the limit (one caller):\n\n" + limitTable + (checkpointRows.Count > 0 ? $"\n{CheckpointHeading}\n\n{checkpointTable}" : ""));
     Console.WriteLine();
-    Console.WriteLine(table);
+    if (rows.Count > 0)
+    {
+        Console.WriteLine(table);
+    }
+
     if (limitRows.Count > 0)
     {
         Console.WriteLine("Against the limit (one caller):");
         Console.WriteLine(limitTable);
     }
 
+    if (checkpointRows.Count > 0)
+    {
+        Console.WriteLine(CheckpointHeading);
+        Console.WriteLine(checkpointTable);
+    }
+
     // Issue 16: with its statements prepared, no row should be slower than the unprepared raw baseline.
     var lowest = rows.OrderBy(r => r.Ratio).FirstOrDefault();
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{rows.Count(r => r.Ratio >= 1.0)} of {rows.Count} rows at or above 1.00 of raw unprepared Npgsql; lowest {lowest?.Ratio:0.000} ({lowest?.Op} {(lowest is null ? "" : Payload.Label(lowest.PayloadBytes))})"));
+    if (lowest is not null)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{rows.Count(r => r.Ratio >= 1.0)} of {rows.Count} rows at or above 1.00 of raw unprepared Npgsql; lowest {lowest.Ratio:0.000} ({lowest.Op} {Payload.Label(lowest.PayloadBytes)})"));
+    }
     if (experimentRows.Count > 0)
     {
         await Report.WriteJsonAsync(Path.Combine(outDir, "experiments.json"), experimentRows);
@@ -278,13 +331,31 @@ try
         Console.WriteLine(experimentTable);
     }
 
-    var failing = rows.Concat(limitRows).Where(r => !r.Holds).ToList();
-    Console.WriteLine($"{rows.Count + limitRows.Count - failing.Count} of {rows.Count + limitRows.Count} rows meet every target; wrote {summaryPath} in {total.Elapsed.TotalSeconds:0} s");
+    var all = rows.Concat(limitRows).Concat(checkpointRows).ToList();
+    var failing = all.Where(r => !r.Holds).ToList();
+    Console.WriteLine($"{all.Count - failing.Count} of {all.Count} rows meet every target; wrote {summaryPath} in {total.Elapsed.TotalSeconds:0} s");
     return check && failing.Count > 0 ? 1 : 0;
 }
 finally
 {
     await database.DropAsync();
+}
+
+// The checkpoint section's contenders, described as the state section's are, and warmed up.
+async Task<CheckpointSection> CheckpointSectionAsync()
+{
+    const string CheckpointUser = "bench-workflow-user";
+    var store = checkpointProvider.GetRequiredService<WorkflowCheckpointStores>().ForUser(CheckpointUser);
+    var own = checkpointProvider.GetRequiredService<ContinuationState.Internal.LibraryDataSources>();
+    var rawClient = new RawCheckpointClient(checkpointRawSource, LibraryCheckpointSql.For(Schema), CheckpointUser, store.SessionTtl.TotalSeconds);
+    var section = new CheckpointSection(checkpointSetupSource, Schema, CheckpointUser, new LibraryCheckpointClient(store), rawClient, new BenchContext(database, new RawClient("set-up", dataSource, LibrarySql.For(Schema))), settings);
+    Console.WriteLine($"checkpoints: library's data source: {Describe(LibraryStatementsConnectionString(checkpointProvider.GetRequiredService<ContinuationService>()))}, {await SessionSettingsAsync(await own.OpenConnectionAsync(CancellationToken.None))}");
+    Console.WriteLine($"checkpoints: raw's data source: {Describe(checkpointRawSource.ConnectionString)}, {await SessionSettingsAsync(await checkpointRawSource.OpenConnectionAsync())}; every command prepared");
+    Console.WriteLine("checkpoints: library payload: the checkpoint as a JsonElement; raw payload: its UTF-8 bytes; a raw retrieve parses into a JsonElement, as the store's contract returns");
+    var warming = System.Diagnostics.Stopwatch.StartNew();
+    await section.WarmAsync();
+    Console.WriteLine($"checkpoints: warmed up in {warming.Elapsed.TotalSeconds:0.0} s");
+    return section;
 }
 
 static void Progress(Row row) => Console.WriteLine(
@@ -330,13 +401,25 @@ static string Describe(string connectionString)
         $"{builder.Host}:{builder.Port}, Max Pool Size={builder.MaxPoolSize}, Max Auto Prepare={builder.MaxAutoPrepare}, Auto Prepare Min Usages={builder.AutoPrepareMinUsages}, No Reset On Close={builder.NoResetOnClose}");
 }
 
-static ServiceProvider LibraryProvider(string connectionString, string schema) => new ServiceCollection()
-    .AddContinuationState(o =>
+static ServiceProvider LibraryProvider(string connectionString, string schema, bool workflows = false)
+{
+    var services = new ServiceCollection().AddContinuationState(o =>
     {
         o.ConnectionString = connectionString;
         o.Schema = schema;
-    })
-    .BuildServiceProvider();
+    });
+    return (workflows ? services.AddContinuationStateWorkflows() : services).BuildServiceProvider();
+}
+
+// The session settings a connection of this data source runs with: what "same data source settings" must match.
+static async Task<string> SessionSettingsAsync(NpgsqlConnection connection)
+{
+    await using (connection)
+    {
+        await using var command = new NpgsqlCommand("SELECT current_setting('plan_cache_mode') || ', ' || current_setting('default_toast_compression')", connection);
+        return $"plan_cache_mode, default_toast_compression = {await command.ExecuteScalarAsync()}";
+    }
+}
 
 // The connection string of the data source the service runs its statements on (internal to the library).
 static string LibraryStatementsConnectionString(ContinuationService service)

@@ -118,10 +118,11 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
             parentId = parent.CheckpointId;
         }
 
-        // The same copy under the library's text policies and size limit as any stored state: a checkpoint that needs
-        // no change goes out as the bytes the framework wrote (key order and all), else the path of the offending
-        // value is named and nothing is sent.
-        var utf8 = ContinuationJson.SerializeToUtf8Bytes(value, _json);
+        // The same check under the library's text policies and size limit as any stored state. A checkpoint that needs
+        // no change goes out as the bytes the framework wrote, escapes and all (the copy path jsonb columns use: it
+        // keeps the text, which a json column stores as is); one that does is walked, and the path of the offending
+        // value named, before anything is sent.
+        var utf8 = CopyOrWalk(value);
         var checkpointId = Guid.NewGuid().ToString("N");
 
         await _commands.RunAsync(
@@ -350,6 +351,13 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
 
     // Hostile ids can be huge; a message names them without repeating kilobytes.
     private static string Shorten(string? id) => id is null ? "" : id.Length <= 64 ? id : string.Concat(id.AsSpan(0, 64), "…");
+
+    private byte[] CopyOrWalk(JsonElement value)
+    {
+        using var writer = new JsonColumnWriter(_json, new ContinuationJsonBudget(_json.MaxBytes), JsonColumnWriter.ParsedJsonLength(value), forJsonb: true);
+        writer.Write(value, "$");
+        return writer.ToArray();
+    }
 
     private static Func<CancellationToken, ValueTask<NpgsqlConnection>> OpenFrom(NpgsqlDataSource dataSource)
     {

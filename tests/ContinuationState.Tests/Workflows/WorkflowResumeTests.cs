@@ -81,6 +81,19 @@ public sealed class WorkflowResumeTests(DatabaseFixture db) : IClassFixture<Data
     }
 
     [Fact]
+    public async Task ACheckpointNeedingNoPolicy_IsStoredAsTheFrameworkWroteIt_EscapesAndSpacingIncluded()
+    {
+        // The framework's default encoder escapes non-ASCII and backticks; the store keeps its text, not a rewrite.
+        const string Written = """{"$type":"Checkpoint","text":"caf\u00e9 \u0060q\u0060","n":1.50, "e":1E+300}""";
+        var store = new PostgresCheckpointStore(db.DataSource, "user-e");
+
+        var key = await store.CreateCheckpointAsync("session-escapes", JsonDocument.Parse(Written).RootElement);
+
+        Assert.Equal(Written, await TestData.ScalarAsync<string>(db.DataSource, "SELECT checkpoint::text FROM workflow_checkpoints WHERE checkpoint_id = $1", key.CheckpointId));
+        Assert.Equal(Written, (await store.RetrieveCheckpointAsync("session-escapes", key)).GetRawText());
+    }
+
+    [Fact]
     public async Task TheSameCheckpoint_ReadBackThroughJsonb_WouldNotResumeWithDefaultOptions()
     {
         // The "before": what a jsonb column would have handed the framework (agent-framework#2962).

@@ -32,7 +32,6 @@ internal sealed class CheckpointPayload
         NominalBytes = nominalBytes;
         Utf8 = utf8;
         Element = JsonElement.Parse(utf8);
-        Stored = ContinuationJson.SerializeToUtf8Bytes(Element);
         MessageCount = messageCount;
     }
 
@@ -42,14 +41,8 @@ internal sealed class CheckpointPayload
     /// <summary>The checkpoint as the framework hands it to a <c>JsonCheckpointStore</c>.</summary>
     public JsonElement Element { get; }
 
-    /// <summary>The same JSON as the framework wrote it: what a raw store sends (the baseline's payload).</summary>
+    /// <summary>The same JSON as the framework wrote it: what both stores send and keep (the store copies a checkpoint that needs no policy).</summary>
     public byte[] Utf8 { get; }
-
-    /// <summary>
-    /// What the library stores: the checkpoint through <see cref="ContinuationJson"/>'s canonical walk, which keeps the
-    /// key order but writes escaped characters as UTF-8, so it is not the framework's bytes. The read session holds this.
-    /// </summary>
-    public byte[] Stored { get; }
 
     public int ActualBytes => Utf8.Length;
 

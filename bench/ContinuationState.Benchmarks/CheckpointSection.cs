@@ -89,7 +89,7 @@ internal sealed class CheckpointSection(
             await PutReadSessionAsync(payload);
             await CheckAsync(payload);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{Payload.Label(size)} checkpoint: {payload.ActualBytes:N0} bytes of JSON as the framework writes it ({payload.Stored.Length:N0} as the library stores it), {payload.MessageCount:N0} messages in its chat history; read session of {SessionLength:N0} checkpoints"));
+                $"{Payload.Label(size)} checkpoint: {payload.ActualBytes:N0} bytes of JSON as the framework writes it (stored as is), {payload.MessageCount:N0} messages in its chat history; read session of {SessionLength:N0} checkpoints"));
 
             foreach (var callers in concurrent ? new[] { 1, 8 } : [1])
             {
@@ -139,8 +139,8 @@ internal sealed class CheckpointSection(
     /// </summary>
     private async Task CheckAsync(CheckpointPayload payload)
     {
-        var stored = System.Text.Encoding.UTF8.GetString(payload.Stored);
-        foreach (var (client, writes) in new (ICheckpointClient, byte[])[] { (library, payload.Stored), (raw, payload.Utf8) })
+        var stored = System.Text.Encoding.UTF8.GetString(payload.Utf8);
+        foreach (var client in new ICheckpointClient[] { library, raw })
         {
             var read = await client.RetrieveAsync(_readSession, KnownKey);
             Expect(read.GetRawText() == stored, $"{client.Name}: the checkpoint read back as stored");
@@ -152,7 +152,7 @@ internal sealed class CheckpointSection(
             command.Parameters.Add(new NpgsqlParameter { Value = userId });
             command.Parameters.Add(new NpgsqlParameter { Value = created.SessionId });
             command.Parameters.Add(new NpgsqlParameter { Value = created.CheckpointId });
-            Expect((string?)await command.ExecuteScalarAsync() == System.Text.Encoding.UTF8.GetString(writes), $"{client.Name}: a create stores what it should");
+            Expect((string?)await command.ExecuteScalarAsync() == stored, $"{client.Name}: a create stores the framework's bytes");
         }
 
         await ClearWritesAsync();
@@ -180,7 +180,7 @@ internal sealed class CheckpointSection(
                 ORDER BY i
                 """)
             {
-                Parameters = { new() { Value = userId }, new() { Value = _readSession }, new NpgsqlParameter<byte[]>() { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Json, TypedValue = payload.Stored } },
+                Parameters = { new() { Value = userId }, new() { Value = _readSession }, new NpgsqlParameter<byte[]>() { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Json, TypedValue = payload.Utf8 } },
             });
             await batch.ExecuteNonQueryAsync();
         }

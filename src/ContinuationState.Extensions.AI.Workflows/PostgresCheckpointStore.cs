@@ -122,10 +122,24 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
         // no change goes out as the bytes the framework wrote, escapes and all (the copy path jsonb columns use: it
         // keeps the text, which a json column stores as is); one that does is walked, and the path of the offending
         // value named, before anything is sent.
-        var utf8 = CopyOrWalk(value);
+        // Written into one pooled buffer, sent from it, and the buffer given back: no per-call copy of a large checkpoint.
+        using var json = new JsonColumnWriter(_json, new ContinuationJsonBudget(_json.MaxBytes), JsonColumnWriter.ParsedJsonLength(value), forJsonb: true);
+        json.Write(value, "$");
+        var utf8 = json.DetachPooled(out var pooled);
         var checkpointId = Guid.NewGuid().ToString("N");
 
-        await _commands.RunAsync(
+        try
+        {
+            await SendAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            PooledBufferWriter.ReturnToPool(pooled, utf8.Length);
+        }
+
+        return new CheckpointInfo(sessionId, checkpointId);
+
+        Task<int> SendAsync() => _commands.RunAsync(
             _commands.Sql.Create,
             p =>
             {
@@ -136,8 +150,7 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
                 p.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("checkpoint", NpgsqlDbType.Json) { TypedValue = utf8 });
             },
             static (command, ct) => command.ExecuteNonQueryAsync(ct),
-            CancellationToken.None).ConfigureAwait(false);
-        return new CheckpointInfo(sessionId, checkpointId);
+            CancellationToken.None);
     }
 
     /// <summary>Reads one checkpoint of a live session of this store's user. Bounded by the command timeout.</summary>
@@ -351,13 +364,6 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
 
     // Hostile ids can be huge; a message names them without repeating kilobytes.
     private static string Shorten(string? id) => id is null ? "" : id.Length <= 64 ? id : string.Concat(id.AsSpan(0, 64), "…");
-
-    private byte[] CopyOrWalk(JsonElement value)
-    {
-        using var writer = new JsonColumnWriter(_json, new ContinuationJsonBudget(_json.MaxBytes), JsonColumnWriter.ParsedJsonLength(value), forJsonb: true);
-        writer.Write(value, "$");
-        return writer.ToArray();
-    }
 
     private static Func<CancellationToken, ValueTask<NpgsqlConnection>> OpenFrom(NpgsqlDataSource dataSource)
     {

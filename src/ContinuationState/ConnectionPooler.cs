@@ -1,9 +1,11 @@
 namespace ContinuationState;
 
 /// <summary>
-/// What sits between the library and PostgreSQL, for the data source the library builds from
-/// <see cref="ContinuationStateOptions.ConnectionString"/>: it decides whether that data source prepares the library's
-/// statements. A data source the host registers is used as the host built it, whatever this says.
+/// What sits between the library and PostgreSQL: it decides whether the library's statements are prepared, on the data
+/// source the library builds from <see cref="ContinuationStateOptions.ConnectionString"/> and on one the host registers.
+/// On the host's data source the statements are prepared explicitly by the service and the data source itself is never
+/// changed: the check is one round trip per physical connection that prepares and sets nothing, and the session
+/// settings described below apply only to the library's own data source.
 /// </summary>
 public enum ConnectionPooler
 {

@@ -21,10 +21,15 @@ public sealed class ContinuationService : IContinuationService
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly LibraryDataSources? _own; // set when the library built the data source: statements run on its tuned one
+    private readonly RegisteredDataSourcePreparation? _registered; // set when the host registered it: statements prepared explicitly
     private readonly ContinuationStateOptions _options;
     private readonly ILogger _logger;
 
-    /// <summary>Creates the service.</summary>
+    /// <summary>
+    /// Creates the service on a data source the host built. The data source is used as it is; the service prepares its
+    /// own statements explicitly where <see cref="ContinuationStateOptions.PrepareOnRegisteredDataSource"/> and
+    /// <see cref="ContinuationStateOptions.ConnectionPooler"/> allow (pooled, not multiplexed, no pooler found).
+    /// </summary>
     /// <param name="dataSource">Where connections come from.</param>
     /// <param name="options">The library's options.</param>
     /// <param name="logger">Receives one information line per save, claim, release, delete and mark.</param>
@@ -36,10 +41,15 @@ public sealed class ContinuationService : IContinuationService
         _options = options.Value;
         _ = QualifiedNames.For(_options.Schema);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _registered = new RegisteredDataSourcePreparation(dataSource, _options, _logger);
     }
 
     internal ContinuationService(LibraryDataSources own, IOptions<ContinuationStateOptions> options, ILogger<ContinuationService>? logger)
-        : this(own.Shared, options, logger) => _own = own;
+        : this(own.Shared, options, logger)
+    {
+        _own = own;
+        _registered = null;
+    }
 
     /// <inheritdoc />
     public async Task<bool> EnsureConversationAsync(string conversationId, string userId, string? name = null, CancellationToken cancellationToken = default)
@@ -60,9 +70,9 @@ public sealed class ContinuationService : IContinuationService
                 throw new InvalidConversationIdException(conversationId);
             }
 
-            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            var (connection, prepare) = await OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var connectionScope = connection.ConfigureAwait(false);
-            var created = await new ConversationsRepository(connection, null, _options).EnsureAsync(reference.Uuid, userId, name, cancellationToken).ConfigureAwait(false)
+            var created = await new ConversationsRepository(connection, null, _options, prepare).EnsureAsync(reference.Uuid, userId, name, cancellationToken).ConfigureAwait(false)
                 ?? throw new ConversationIdTakenException(conversationId);
             operation.Complete(created ? "created" : "existed");
             return created;
@@ -94,9 +104,9 @@ public sealed class ContinuationService : IContinuationService
             using var payload = SnapshotParameters.Serialize(snapshot, _options.Json);
             Telemetry.StateSize.Record(payload.TotalBytes);
 
-            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            var (connection, prepare) = await OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var connectionScope = connection.ConfigureAwait(false);
-            var states = new PendingToolStateRepository(connection, null, _options);
+            var states = new PendingToolStateRepository(connection, null, _options, prepare);
 
             // No row back: the legacy id names no conversation (the statement resolved it and wrote nothing).
             _ = await states.SaveSerializedAsync(reference, userId, payload, ttlSeconds, cancellationToken).ConfigureAwait(false)
@@ -417,9 +427,9 @@ public sealed class ContinuationService : IContinuationService
             T result = default!;
             if (reference.Kind != ConversationIdKind.Invalid)
             {
-                var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+                var (connection, prepare) = await OpenAsync(cancellationToken).ConfigureAwait(false);
                 await using var connectionScope = connection.ConfigureAwait(false);
-                result = await run(new PendingToolStateRepository(connection, null, _options), reference, userId, cancellationToken).ConfigureAwait(false);
+                result = await run(new PendingToolStateRepository(connection, null, _options, prepare), reference, userId, cancellationToken).ConfigureAwait(false);
             }
 
             operation.Complete(outcomeOf(result));
@@ -449,9 +459,9 @@ public sealed class ContinuationService : IContinuationService
         using var operation = Operation.Start(name, null, counter);
         try
         {
-            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            var (connection, prepare) = await OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var connectionScope = connection.ConfigureAwait(false);
-            var result = await run(new PendingToolStateRepository(connection, null, _options)).ConfigureAwait(false);
+            var result = await run(new PendingToolStateRepository(connection, null, _options, prepare)).ConfigureAwait(false);
             operation.Complete(outcomeOf(result), countOf?.Invoke(result) ?? 1);
             return result;
         }
@@ -462,18 +472,38 @@ public sealed class ContinuationService : IContinuationService
         }
     }
 
-    // A ValueTask: taking an idle pooled connection usually completes at once, and then allocates nothing here.
-    private async ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    /// <summary>The host's data source: whether connections from it run the statements prepared (null on the library's own).</summary>
+    internal RegisteredDataSourcePreparation? Preparation => _registered;
+
+    // A ValueTask: taking an idle pooled connection usually completes at once, and then allocates nothing here. On the
+    // library's own data source, Npgsql prepares the statements itself (automatic preparation); on the host's, the
+    // repositories prepare them explicitly when Prepare is true.
+    private async ValueTask<(NpgsqlConnection Connection, bool Prepare)> OpenAsync(CancellationToken cancellationToken)
     {
+        NpgsqlConnection? connection = null;
         try
         {
-            return _own is null
-                ? await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false)
-                : await _own.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            if (_own is not null)
+            {
+                return (await _own.OpenConnectionAsync(cancellationToken).ConfigureAwait(false), false);
+            }
+
+            connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            return (connection, await _registered!.PreparesOnAsync(connection, cancellationToken).ConfigureAwait(false));
         }
-        catch (Exception e) when (DbErrors.Translate(e) is { } translated)
+        catch (Exception e)
         {
-            throw translated;
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (DbErrors.Translate(e) is { } translated)
+            {
+                throw translated;
+            }
+
+            throw;
         }
     }
 

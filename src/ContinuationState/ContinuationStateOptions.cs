@@ -12,11 +12,36 @@ public sealed class ContinuationStateOptions
     public string? ConnectionString { get; set; }
 
     /// <summary>
-    /// What sits between the library and PostgreSQL when the library builds its data source from
-    /// <see cref="ConnectionString"/>. Default <see cref="ConnectionPooler.Detect"/>: the library's statements are
-    /// prepared unless a pooler is found in the way. Ignored when the host registers its own data source.
+    /// The service key of a keyed <see cref="Npgsql.NpgsqlDataSource"/> to use instead of the unkeyed one: the key given
+    /// to Npgsql's <c>AddNpgsqlDataSource(..., serviceKey: "agents")</c> or to Aspire's
+    /// <c>AddKeyedNpgsqlDataSource("agents")</c>. Default null: the unkeyed data source, or one built from
+    /// <see cref="ConnectionString"/> when none is registered. When set, a data source must be registered under that key
+    /// (resolving the service throws <see cref="InvalidOperationException"/> otherwise) and
+    /// <see cref="ConnectionString"/> is not used. The service, the migrator, the maintenance service and the health
+    /// check all use it.
+    /// </summary>
+    public string? DataSourceKey { get; set; }
+
+    /// <summary>
+    /// What sits between the library and PostgreSQL: it decides whether the library's statements are prepared. Default
+    /// <see cref="ConnectionPooler.Detect"/>: they are, unless a pooler is found in the way. Applies both to the data
+    /// source the library builds from <see cref="ConnectionString"/> and to one the host registers (see
+    /// <see cref="PrepareOnRegisteredDataSource"/>).
     /// </summary>
     public ConnectionPooler ConnectionPooler { get; set; } = ConnectionPooler.Detect;
+
+    /// <summary>
+    /// Whether the service prepares its own statements on a data source the host registered. Default true: each of
+    /// the library's commands is prepared explicitly (once per statement and physical connection; Npgsql keeps it with
+    /// the connection), after <see cref="ConnectionPooler"/>'s check, and the data source is used as the host built it:
+    /// no session setting, no connection initializer, and no slot of its automatic-preparation cache is taken. One
+    /// thing the host's code can see changes: Npgsql resets a connection that holds prepared statements without
+    /// <c>DEALLOCATE ALL</c> and <c>DISCARD PLANS</c> (the rest of <c>DISCARD ALL</c> still runs), as it does for any
+    /// host that prepares a command, so a statement the host's own SQL creates with <c>PREPARE</c> outlives the
+    /// connection's return to the pool. Set false if the host relies on that reset; the library's statements then run
+    /// unprepared there. Ignored for the data source the library builds itself.
+    /// </summary>
+    public bool PrepareOnRegisteredDataSource { get; set; } = true;
 
     /// <summary>
     /// Whether the library's own data source compresses large values (TOAST, above about 2 KB) with lz4 rather than

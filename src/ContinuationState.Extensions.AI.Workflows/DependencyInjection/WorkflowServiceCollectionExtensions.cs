@@ -23,7 +23,7 @@ public static class WorkflowServiceCollectionExtensions
         services.AddContinuationState();
         services.TryAddSingleton(static provider =>
         {
-            var dataSource = provider.GetRequiredService<NpgsqlDataSource>();
+            var dataSource = RegisteredDataSource.Resolve(provider);
             var options = provider.GetRequiredService<IOptions<ContinuationStateOptions>>();
             var own = provider.GetRequiredService<LibraryDataSources>();
 

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using ContinuationState.Internal;
 using Dapper;
 using Npgsql;
@@ -10,7 +11,7 @@ namespace ContinuationState;
 /// </summary>
 public sealed class ConversationsRepository
 {
-    private readonly NpgsqlConnection _connection;
+    private readonly DbConnection _connection; // the caller's connection, or one that prepares each command (see PreparingConnection)
     private readonly NpgsqlTransaction? _transaction;
     private readonly ConversationsSql _sql;
     private readonly int? _commandTimeout;
@@ -20,9 +21,15 @@ public sealed class ConversationsRepository
     /// <param name="transaction">The caller's transaction on that connection, if any.</param>
     /// <param name="options">The schema to use; defaults when null.</param>
     public ConversationsRepository(NpgsqlConnection connection, NpgsqlTransaction? transaction = null, ContinuationStateOptions? options = null)
+        : this(connection, transaction, options, prepare: false)
+    {
+    }
+
+    /// <summary>A repository whose statements are prepared explicitly when <paramref name="prepare"/> is true.</summary>
+    internal ConversationsRepository(NpgsqlConnection connection, NpgsqlTransaction? transaction, ContinuationStateOptions? options, bool prepare)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        _connection = connection;
+        _connection = prepare ? new PreparingConnection(connection) : connection;
         _transaction = transaction;
         options ??= new ContinuationStateOptions();
         _sql = QualifiedNames.For(options.Schema).ConversationsSql;

@@ -30,7 +30,13 @@ public static class ContinuationStateMaintenanceServiceCollectionExtensions
 
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ContinuationStateMaintenanceOptions>, ContinuationStateMaintenanceOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<Hosting.IHostedService, ContinuationStateMaintenanceService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Hosting.IHostedService, ContinuationStateMaintenanceService>(static provider => new ContinuationStateMaintenanceService(
+            RegisteredDataSource.Resolve(provider),
+            provider.GetRequiredService<IOptions<ContinuationStateOptions>>(),
+            provider.GetRequiredService<IOptions<ContinuationStateMaintenanceOptions>>(),
+            provider.GetServices<IContinuationStateEvents>(),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetService<Logging.ILogger<ContinuationStateMaintenanceService>>())));
         return services;
     }
 
@@ -55,7 +61,7 @@ public static class ContinuationStateMaintenanceServiceCollectionExtensions
         ArgumentOutOfRangeException.ThrowIfNegative(expiredBacklogThreshold);
         return builder.Add(new HealthCheckRegistration(
             name,
-            provider => new ContinuationStateHealthCheck(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<IOptions<ContinuationStateOptions>>())
+            provider => new ContinuationStateHealthCheck(RegisteredDataSource.Resolve(provider), provider.GetRequiredService<IOptions<ContinuationStateOptions>>())
             {
                 ExpiredBacklogThreshold = expiredBacklogThreshold,
             },

@@ -13,7 +13,9 @@ public static class ContinuationStateServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="IContinuationService"/>, <see cref="ContinuationService"/>,
     /// <see cref="ContinuationStateMigrator"/> and validated <see cref="ContinuationStateOptions"/> as singletons. An
-    /// <see cref="NpgsqlDataSource"/> already registered is reused as it is; otherwise one is built from
+    /// <see cref="NpgsqlDataSource"/> already registered (the keyed one <see cref="ContinuationStateOptions.DataSourceKey"/>
+    /// names, else the unkeyed one) is used as the host built it, and the service prepares its own statements on it
+    /// explicitly (see <see cref="ContinuationStateOptions.PrepareOnRegisteredDataSource"/>); otherwise one is built from
     /// <see cref="ContinuationStateOptions.ConnectionString"/> and registered, and the service runs its statements on
     /// a second one from the same string that prepares them and skips the reset on close (see
     /// <see cref="ContinuationStateOptions.ConnectionPooler"/>). Options are validated at start-up.
@@ -41,14 +43,17 @@ public static class ContinuationStateServiceCollectionExtensions
         services.TryAddSingleton(static provider => provider.GetRequiredService<LibraryDataSources>().Shared);
         services.TryAddSingleton(static provider =>
         {
-            var dataSource = provider.GetRequiredService<NpgsqlDataSource>();
+            var dataSource = RegisteredDataSource.Resolve(provider);
             var settings = provider.GetRequiredService<IOptions<ContinuationStateOptions>>();
             var logger = provider.GetService<ILogger<ContinuationService>>();
             var own = provider.GetRequiredService<LibraryDataSources>();
             return own.Owns(dataSource) ? new ContinuationService(own, settings, logger) : new ContinuationService(dataSource, settings, logger);
         });
         services.TryAddSingleton<IContinuationService>(static provider => provider.GetRequiredService<ContinuationService>());
-        services.TryAddSingleton<ContinuationStateMigrator>();
+        services.TryAddSingleton(static provider => new ContinuationStateMigrator(
+            RegisteredDataSource.Resolve(provider),
+            provider.GetRequiredService<IOptions<ContinuationStateOptions>>(),
+            provider.GetService<ILogger<ContinuationStateMigrator>>()));
         services.TryAddSingleton(TimeProvider.System);
         return services;
     }

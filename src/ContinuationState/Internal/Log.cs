@@ -47,6 +47,6 @@ internal static partial class Log
     [LoggerMessage(ContinuationStateEventIds.MigrationsUpToDate, LogLevel.Debug, "ContinuationState schema {Schema} is up to date")]
     public static partial void MigrationsUpToDate(ILogger logger, string schema);
 
-    [LoggerMessage(ContinuationStateEventIds.ConnectionPoolerFound, LogLevel.Warning, "ContinuationState found a connection pooler between it and PostgreSQL (the connection was given process id {ConnectionProcessId}, the server runs it as {BackendProcessId}) and stopped preparing its statements on the data source it built. Set ContinuationStateOptions.ConnectionPooler to Transaction to say so and skip the check, or to TransactionWithPreparedStatements if the pooler carries prepared statements (PgBouncer 1.21+ with max_prepared_statements)")]
+    [LoggerMessage(ContinuationStateEventIds.ConnectionPoolerFound, LogLevel.Warning, "ContinuationState found a connection pooler between it and PostgreSQL (the connection was given process id {ConnectionProcessId}, the server runs it as {BackendProcessId}) and stopped preparing its statements on that data source. Set ContinuationStateOptions.ConnectionPooler to Transaction to say so and skip the check, or to TransactionWithPreparedStatements if the pooler carries prepared statements (PgBouncer 1.21+ with max_prepared_statements)")]
     public static partial void ConnectionPoolerFound(ILogger logger, int connectionProcessId, int backendProcessId);
 }

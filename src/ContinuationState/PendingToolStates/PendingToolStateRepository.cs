@@ -1,4 +1,5 @@
 using System.Data;
+using System.Data.Common;
 using System.Text.Json;
 using ContinuationState.Internal;
 using ContinuationState.Serialization;
@@ -21,7 +22,7 @@ public sealed partial class PendingToolStateRepository
     // buffering the whole row (columns must then be read in order).
     private const CommandBehavior StreamedRow = CommandBehavior.SingleRow | CommandBehavior.SequentialAccess;
 
-    private readonly NpgsqlConnection _connection;
+    private readonly DbConnection _connection; // the caller's connection, or one that prepares each command (see PreparingConnection)
     private readonly NpgsqlTransaction? _transaction;
     private readonly ContinuationStateOptions _options;
     private readonly PendingToolStateSql _sql;
@@ -32,9 +33,15 @@ public sealed partial class PendingToolStateRepository
     /// <param name="transaction">The caller's transaction on that connection, if any.</param>
     /// <param name="options">Schema, default TTL and JSON policies; defaults when null.</param>
     public PendingToolStateRepository(NpgsqlConnection connection, NpgsqlTransaction? transaction = null, ContinuationStateOptions? options = null)
+        : this(connection, transaction, options, prepare: false)
+    {
+    }
+
+    /// <summary>A repository whose statements are prepared explicitly when <paramref name="prepare"/> is true.</summary>
+    internal PendingToolStateRepository(NpgsqlConnection connection, NpgsqlTransaction? transaction, ContinuationStateOptions? options, bool prepare)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        _connection = connection;
+        _connection = prepare ? new PreparingConnection(connection) : connection;
         _transaction = transaction;
         _options = options ?? new ContinuationStateOptions();
         var names = QualifiedNames.For(_options.Schema);

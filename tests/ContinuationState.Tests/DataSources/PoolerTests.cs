@@ -85,6 +85,34 @@ public sealed class PoolerTests(DatabaseFixture db) : IClassFixture<DatabaseFixt
     }
 
     /// <summary>
+    /// A data source the host registered, through PgBouncer: the first connection's check finds the pooler before
+    /// anything is prepared, so nothing ever is (with 1.18 a statement prepared on one server connection and bound on
+    /// another fails or, worse, runs another statement), every answer is right, and one warning names the option.
+    /// </summary>
+    [SkippableFact]
+    public async Task BehindPgBouncer_AHostRegisteredDataSource_NeverPrepares()
+    {
+        Skip.IfNot(TestServer.IsPooled, "Needs PgBouncer: the pooler pass of ./build.sh test.");
+        var logs = new CapturingLoggerProvider();
+        await using var hostSource = NpgsqlDataSource.Create(db.ConnectionString);
+        await using var provider = new ServiceCollection()
+            .AddLogging(b => b.AddProvider(logs))
+            .AddSingleton(hostSource)
+            .AddContinuationState()
+            .BuildServiceProvider();
+        var service = provider.GetRequiredService<ContinuationService>();
+
+        await RunWorkersAsync(service);
+
+        var preparation = service.Preparation!;
+        Assert.True(preparation.PoolerFound);
+        Assert.False(preparation.Prepares);
+        Assert.Equal(0, preparation.DirectConnectionsKnown);
+        var warning = Assert.Single(logs.Entries, e => e.EventId == ContinuationStateEventIds.ConnectionPoolerFound);
+        Assert.Contains("ContinuationStateOptions.ConnectionPooler", warning.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// Each worker saves, loads, claims, releases, loads and deletes its own state, checking every answer: a statement
     /// bound to another statement's name would load someone else's shape, delete on a load, or miss a row.
     /// </summary>

@@ -15,8 +15,11 @@ namespace ContinuationState.Internal;
 /// </summary>
 internal sealed class LibraryDataSources : IAsyncDisposable, IDisposable
 {
-    /// <summary>Room for every constant statement the service sends (about twenty), with some to spare.</summary>
-    internal const int MaxAutoPrepare = 32;
+    /// <summary>
+    /// Room for every constant statement the library sends on this data source, with some to spare: the service's
+    /// (about twenty-five), the maintenance purges', and the workflow checkpoint and agent session stores' (a dozen).
+    /// </summary>
+    internal const int MaxAutoPrepare = 64;
 
     /// <summary>
     /// A statement is prepared the first time it runs on a connection: the statements are all constant, and Npgsql's

@@ -177,7 +177,7 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
     {
         await using var provider = Provider(o => o.ConnectionString = db.DirectConnectionString + ";Pooling=false");
         var own = provider.GetRequiredService<LibraryDataSources>();
-        using var commands = new CommandCounter(db.DatabaseName);
+        using var commands = new CommandCounter(db.DatabaseName, includePoolerCheck: true);
 
         await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
 
@@ -189,7 +189,7 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
     public async Task UnderDetect_EachNewPhysicalConnectionIsCheckedOnce()
     {
         await using var provider = Provider(o => o.ConnectionString = db.DirectConnectionString);
-        using var commands = new CommandCounter(db.DatabaseName);
+        using var commands = new CommandCounter(db.DatabaseName, includePoolerCheck: true);
 
         await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
 

@@ -44,7 +44,7 @@ public sealed class RegisteredDataSourceTests(DatabaseFixture db) : IClassFixtur
         // The host prepares everything it runs twice: the check must still not be prepared.
         await using var hostSource = NpgsqlDataSource.Create(db.DirectConnectionString + ";Max Auto Prepare=10;Auto Prepare Min Usages=1");
         await using var provider = Provider(hostSource);
-        using var commands = new CommandCounter(db.DatabaseName);
+        using var commands = new CommandCounter(db.DatabaseName, includePoolerCheck: true);
 
         await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
 
@@ -66,7 +66,7 @@ public sealed class RegisteredDataSourceTests(DatabaseFixture db) : IClassFixtur
             o.PrepareOnRegisteredDataSource = prepareOnRegistered;
         });
         var service = provider.GetRequiredService<ContinuationService>();
-        using var commands = new CommandCounter(db.DatabaseName);
+        using var commands = new CommandCounter(db.DatabaseName, includePoolerCheck: true);
 
         await RunCycleAsync(service);
 
@@ -83,7 +83,7 @@ public sealed class RegisteredDataSourceTests(DatabaseFixture db) : IClassFixtur
     {
         await using var hostSource = NpgsqlDataSource.Create(db.DirectConnectionString);
         await using var provider = Provider(hostSource, o => o.ConnectionPooler = pooler);
-        using var commands = new CommandCounter(db.DatabaseName);
+        using var commands = new CommandCounter(db.DatabaseName, includePoolerCheck: true);
 
         await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
 

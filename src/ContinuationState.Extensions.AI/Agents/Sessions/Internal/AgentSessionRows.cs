@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using ContinuationState.Internal;
 using Npgsql;
 using NpgsqlTypes;
@@ -13,14 +12,12 @@ namespace ContinuationState.Extensions.AI.Agents.Internal;
 /// </summary>
 internal sealed class AgentSessionRows
 {
-    private readonly Func<CancellationToken, ValueTask<NpgsqlConnection>> _open;
-    private readonly int? _commandTimeoutSeconds;
+    private readonly StatementRunner _runner;
     private readonly AgentSessionSql _sql;
 
     public AgentSessionRows(Func<CancellationToken, ValueTask<NpgsqlConnection>> open, ContinuationStateOptions options)
     {
-        _open = open;
-        _commandTimeoutSeconds = CommandTimeouts.Seconds(options.CommandTimeout);
+        _runner = new StatementRunner(open, options);
         _sql = AgentSessionSql.For(QualifiedNames.For(options.Schema));
     }
 
@@ -108,30 +105,8 @@ internal sealed class AgentSessionRows
         parameters.Add(new NpgsqlParameter<string>("partitions", NpgsqlDbType.Jsonb) { TypedValue = key.PartitionsJson });
     }
 
-    private static void Text(NpgsqlParameterCollection parameters, string name, string value)
-        => parameters.Add(new NpgsqlParameter<string>(name, NpgsqlDbType.Text) { TypedValue = value });
+    private static void Text(NpgsqlParameterCollection parameters, string name, string value) => StatementRunner.Text(parameters, name, value);
 
-    /// <summary>Opens a connection, runs <paramref name="run"/> on a command for <paramref name="sql"/>, and closes it.</summary>
-    [SuppressMessage("Security", "CA2100", Justification = "sql is one of AgentSessionSql's constant statements, qualified with the validated, quoted schema; every value is a parameter.")]
-    private async Task<T> RunAsync<T>(string sql, Action<NpgsqlParameterCollection> bind, Func<NpgsqlCommand, CancellationToken, Task<T>> run, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var connection = await _open(cancellationToken).ConfigureAwait(false);
-            await using var connectionScope = connection.ConfigureAwait(false);
-            var command = new NpgsqlCommand(sql, connection);
-            await using var commandScope = command.ConfigureAwait(false);
-            if (_commandTimeoutSeconds is { } seconds)
-            {
-                command.CommandTimeout = seconds;
-            }
-
-            bind(command.Parameters);
-            return await run(command, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (DbErrors.Translate(e) is { } translated)
-        {
-            throw translated;
-        }
-    }
+    private Task<T> RunAsync<T>(string sql, Action<NpgsqlParameterCollection> bind, Func<NpgsqlCommand, CancellationToken, Task<T>> run, CancellationToken cancellationToken)
+        => _runner.RunAsync(sql, bind, run, cancellationToken);
 }

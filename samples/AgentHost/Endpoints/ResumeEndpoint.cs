@@ -20,6 +20,18 @@ internal static class ResumeEndpoint
     /// <summary>With this header the resume is idempotent: a retry gets the first outcome, or 202 while it runs.</summary>
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
+    /// <summary>
+    /// The answer to a resume that did not win the claim (202 in progress, the receipt, 409, 404), or null when it won.
+    /// </summary>
+    internal static IResult? NotClaimed(ResumeClaim claim) => claim.Status switch
+    {
+        ResumeClaimStatus.InProgress => Results.Json(new { status = "in_progress", claimed_at = claim.ClaimedAt }, statusCode: StatusCodes.Status202Accepted),
+        ResumeClaimStatus.Completed => Results.Json(new { status = "completed", completed_at = claim.Receipt!.CompletedAt, outcome = claim.Receipt.Outcome }),
+        ResumeClaimStatus.InProgressByAnotherResume => Results.Conflict(new ErrorResponse(claim.Message!)),
+        ResumeClaimStatus.NotFound => ConversationEndpoints.NotFound(),
+        _ => null,
+    };
+
     public static async Task<IResult> HandleAsync(
         string id,
         ResumeRequest? request,
@@ -61,17 +73,14 @@ internal static class ResumeEndpoint
             return Results.UnprocessableEntity(new ErrorResponse("This pause was saved by another kind of agent host and cannot be resumed here."));
         }
 
-        switch (claim.Status)
+        if (NotClaimed(claim.Claim) is { } answer)
         {
-            case ResumeClaimStatus.InProgress:
-                return Results.Json(new { status = "in_progress", claimed_at = claim.Claim.ClaimedAt }, statusCode: StatusCodes.Status202Accepted);
-            case ResumeClaimStatus.Completed:
-                return Results.Json(new { status = "completed", completed_at = claim.Claim.Receipt!.CompletedAt, outcome = claim.Claim.Receipt.Outcome });
-            case ResumeClaimStatus.InProgressByAnotherResume:
+            if (claim.Status == ResumeClaimStatus.InProgressByAnotherResume)
+            {
                 Log.ResumeConflict(logger, conversation.Id);
-                return Results.Conflict(new ErrorResponse(claim.Claim.Message!));
-            case ResumeClaimStatus.NotFound:
-                return ConversationEndpoints.NotFound();
+            }
+
+            return answer;
         }
 
         var claimed = claim.Pause!;

@@ -88,16 +88,9 @@ internal static class WorkflowEndpoints
             return Results.UnprocessableEntity(new ErrorResponse("This conversation's pause is not a workflow's."));
         }
 
-        switch (claim.Status)
+        if (ResumeEndpoint.NotClaimed(claim.Claim) is { } answer)
         {
-            case ResumeClaimStatus.InProgress:
-                return Results.Json(new { status = "in_progress", claimed_at = claim.Claim.ClaimedAt }, statusCode: StatusCodes.Status202Accepted);
-            case ResumeClaimStatus.Completed:
-                return Results.Json(new { status = "completed", completed_at = claim.Claim.Receipt!.CompletedAt, outcome = claim.Claim.Receipt.Outcome });
-            case ResumeClaimStatus.InProgressByAnotherResume:
-                return Results.Conflict(new ErrorResponse(claim.Claim.Message!));
-            case ResumeClaimStatus.NotFound:
-                return ConversationEndpoints.NotFound();
+            return answer;
         }
 
         var paused = claim.Pause!;

@@ -8,6 +8,8 @@
 // Options: --quick, --experiments, --no-experiments, --sizes 1KB,64KB,1MB,16MB (the state section's),
 //          --ops save_new,load_hit,checkpoint_create, --sections state,checkpoints (both by default),
 //          --out DIR, --check (exit 1 when a target fails).
+//   ./build.sh bench --scale        issue 28's scale figures instead (ScaleRun: 10 thousand and 1 million states,
+//                                   a 1-million-row purge, 1 million churn cycles; --resident, --expired, --cycles)
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -37,6 +39,11 @@ if (string.IsNullOrWhiteSpace(connectionString))
 {
     Console.Error.WriteLine("Set CONTINUATIONSTATE_CONNECTION, or run ./build.sh bench to get a throwaway PostgreSQL.");
     return 2;
+}
+
+if (args.Contains("--scale"))
+{
+    return await ScaleRun.RunAsync(connectionString, args);
 }
 
 var total = Stopwatch.StartNew();

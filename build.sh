@@ -4,7 +4,8 @@
 # ./build.sh pack [dotnet pack args]   write artifacts/packages/ContinuationState(.Extensions.AI(.Workflows)).<version>.nupkg
 #                                      and .snupkg
 # ./build.sh demo                      run the sample agent host's scripted pause/resume
-# ./build.sh bench [--quick]           measure every operation against raw Npgsql
+# ./build.sh bench [--quick] [--durable]  measure every operation against raw Npgsql; --durable on a server with fsync,
+#                                      synchronous_commit and full_page_writes on (the throwaway server has them off)
 # ./build.sh ha-async [rounds]         the failover tests on a Patroni cluster with synchronous_mode off, printing
 #                                      the acknowledged writes lost (default 3 rounds)
 # CONTINUATIONSTATE_TEST_CONNECTION / CONTINUATIONSTATE_CONNECTION name an existing server instead.
@@ -97,7 +98,7 @@ case "$command" in
     ;;
   bench)
     if [ -z "${CONTINUATIONSTATE_CONNECTION:-}" ]; then
-      pg_start
+      case " $* " in *" --durable "*) pg_start durable ;; *) pg_start ;; esac
       export CONTINUATIONSTATE_CONNECTION="$CONTINUATIONSTATE_TEST_CONNECTION"
     fi
     dotnet run -c Release --project bench/ContinuationState.Benchmarks -- "$@"

@@ -49,7 +49,11 @@ pg_stop() {
   fi
 }
 
+# pg_start [durable]: with "durable", the server keeps PostgreSQL's default durability (fsync, synchronous_commit and
+# full_page_writes on, as users run it): for ./build.sh bench --durable.
 pg_start() {
+  local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ "${1:-}" = durable ] && durability="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
   pg_install_if_missing || return 1
   PG_BIN=$(pg_bin_dir)
   PG_PORT=$(pg_free_port) || { echo "build.sh: no free port" >&2; return 1; }
@@ -59,14 +63,14 @@ pg_start() {
   trap pg_stop EXIT
   pg_as_owner "$PG_BIN/initdb" -D "$PG_TMP_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$PG_TMP_DIR/initdb.log" 2>&1 ||
     { cat "$PG_TMP_DIR/initdb.log" >&2; return 1; }
-  # Durability is irrelevant for a throwaway server: trade it for speed.
+  # Durability is irrelevant for a throwaway server: trade it for speed (unless asked for).
   pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_TMP_DIR/data" -l "$PG_TMP_DIR/server.log" -w -t 60 \
-    -o "-p $PG_PORT -k $PG_TMP_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+    -o "-p $PG_PORT -k $PG_TMP_DIR -c listen_addresses=127.0.0.1 $durability -c max_connections=300" \
     start >/dev/null || { cat "$PG_TMP_DIR/server.log" >&2; return 1; }
   export CONTINUATIONSTATE_TEST_CONNECTION="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres"
   # Fault tests restart this server; they need to know where it lives.
   export CONTINUATIONSTATE_TEST_PGBIN="$PG_BIN" CONTINUATIONSTATE_TEST_PGDATA="$PG_TMP_DIR/data"
-  echo "build.sh: throwaway PostgreSQL on 127.0.0.1:$PG_PORT ($PG_TMP_DIR)" >&2
+  echo "build.sh: throwaway PostgreSQL on 127.0.0.1:$PG_PORT ($PG_TMP_DIR; $durability)" >&2
 }
 
 # PgBouncer in transaction-pooling mode in front of the throwaway server, for the pooler test pass.

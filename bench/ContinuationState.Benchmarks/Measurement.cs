@@ -183,8 +183,118 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
         return new CellResult(librarySamples.Result(double.NaN), rawSamples.Result(double.NaN), PairedMedian(roundRatios), roundRatios);
     }
 
+    /// <summary>
+    /// Several contenders in one cell, for comparisons that need more than a pair (the host's data source and the
+    /// library's own, each against raw prepared Npgsql on a data source with the same settings): the same rounds as
+    /// <see cref="SequentialAsync(NextCall, NextCall)"/>, every contender in each round, in the given order in even
+    /// rounds and reversed in odd ones, so a pair of rounds puts every contender at the same mean position.
+    /// </summary>
+    public async Task<MultiCell> SequentialAsync(IReadOnlyList<NextCall> contenders)
+    {
+        var trips = new double[contenders.Count];
+        var estimate = 0.0;
+        for (var i = 0; i < contenders.Count; i++)
+        {
+            (trips[i], var seconds) = await WarmAsync(contenders[i]);
+            estimate = Math.Max(estimate, seconds);
+        }
+
+        var perRound = (int)Math.Clamp(settings.BlockSeconds / estimate, 1, settings.MaxPerRound);
+        var rounds = (int)Math.Clamp(settings.SecondsPerSide / (perRound * estimate), settings.MinRounds, settings.MaxRounds);
+        rounds += rounds % 2;
+
+        var samples = contenders.Select(_ => new Samples()).ToArray();
+        var typical = new List<double[]>(rounds);
+        for (var round = 0; round < rounds; round++)
+        {
+            var order = Enumerable.Range(0, contenders.Count).ToArray();
+            if (round % 2 == 1)
+            {
+                Array.Reverse(order);
+            }
+
+            var before = samples.Select(s => s.Snapshot()).ToArray();
+            if (perRound > 1)
+            {
+                await SettleAsync();
+                for (var call = 0; call < perRound; call++)
+                {
+                    foreach (var i in order)
+                    {
+                        await OnceAsync(contenders[i], samples[i]);
+                    }
+                }
+            }
+            else
+            {
+                foreach (var i in order)
+                {
+                    await SettleAsync();
+                    await OnceAsync(contenders[i], samples[i]);
+                }
+            }
+
+            // Each contender's typical call time in this round; a ratio is taken within a round, then paired.
+            typical.Add([.. samples.Select((s, i) => s.TypicalMsSince(before[i]))]);
+        }
+
+        return new MultiCell([.. samples.Select((s, i) => s.Result(trips[i]))], typical, higherIsFaster: false);
+    }
+
+    /// <summary>
+    /// Several contenders' callers in turn, each for its share of the time in every round (order reversed in odd
+    /// rounds); a round's figure per contender is its throughput.
+    /// </summary>
+    public async Task<MultiCell> ConcurrentAsync(IReadOnlyList<Func<int, Func<Task>>> contenders, int callers)
+    {
+        foreach (var contender in contenders)
+        {
+            await WorkersAsync(contender, callers, settings.WarmSeconds * 2, new Samples());
+        }
+
+        var samples = contenders.Select(_ => new Samples()).ToArray();
+        var rounds = Math.Max(2, settings.MinRounds / 2);
+        rounds += rounds % 2;
+        var throughput = new List<double[]>(rounds);
+        for (var round = 0; round < rounds; round++)
+        {
+            var order = Enumerable.Range(0, contenders.Count).ToArray();
+            if (round % 2 == 1)
+            {
+                Array.Reverse(order);
+            }
+
+            var figures = new double[contenders.Count];
+            foreach (var i in order)
+            {
+                Quiesce();
+                figures[i] = await WorkersAsync(contenders[i], callers, settings.ConcurrentSecondsPerSide / rounds, samples[i]);
+            }
+
+            throughput.Add(figures);
+        }
+
+        return new MultiCell([.. samples.Select(s => s.Result(double.NaN))], throughput, higherIsFaster: true);
+    }
+
+    /// <summary>
+    /// What several contenders measured in one cell: each one's results, and each round's figure per contender (a typical
+    /// call time, or a throughput), from which any two are compared as a pair's cell is.
+    /// </summary>
+    internal sealed class MultiCell(IReadOnlyList<SideResult> sides, IReadOnlyList<double[]> rounds, bool higherIsFaster)
+    {
+        public IReadOnlyList<SideResult> Sides { get; } = sides;
+
+        /// <summary>Contender <paramref name="ours"/> against <paramref name="theirs"/>, as <see cref="CellResult"/> reports a pair.</summary>
+        public CellResult Compare(int ours, int theirs)
+        {
+            var ratios = rounds.Select(r => higherIsFaster ? r[ours] / r[theirs] : r[theirs] / r[ours]).ToList();
+            return new CellResult(Sides[ours], Sides[theirs], PairedMedian([.. ratios]), ratios);
+        }
+    }
+
     /// <summary>An operation's calls on one side, each on the key the operation picks, after its untimed set-up.</summary>
-    private NextCall NextCall(Operation operation, Side side) => async () =>
+    internal NextCall NextCall(Operation operation, Side side) => async () =>
     {
         var key = operation.KeyOf(side);
         if (operation.Setup is { } setup)
@@ -195,7 +305,7 @@ internal sealed class Measurement(BenchContext context, MeasureSettings settings
         return Call(operation, side, key);
     };
 
-    private static Func<Task> Call(Operation operation, Side side, StateKey key) => () => operation.Run(side.Client, key);
+    internal static Func<Task> Call(Operation operation, Side side, StateKey key) => () => operation.Run(side.Client, key);
 
     /// <summary>Warms the call up, counts its round trips on the first call, and estimates one call's cost.</summary>
     private async Task<(double RoundTrips, double SecondsPerCall)> WarmAsync(NextCall next)

@@ -2,12 +2,18 @@
 // from the connection string, against a raw Npgsql baseline that sends the same SQL unprepared on a default data
 // source, interleaved, at 1 KB to 16 MB and 1 to 64 callers; then, at 1 KB, against the limit (issue 16): raw Npgsql
 // with prepared statements, and pgbench -M prepared running the library's own load and save statements. Then the
-// workflow checkpoint store (issue 27) against raw prepared Npgsql running its SQL, at 2 KB and 256 KB.
-//   ./build.sh bench --quick        under three minutes; writes artifacts/bench/summary.json
-//   ./build.sh bench                the full run (about ten minutes), with the experiments
+// workflow checkpoint store (issue 27) against raw prepared Npgsql running its SQL, at 2 KB and 256 KB. Between them
+// (issue 28) the paths section: the library on a host-registered data source at Npgsql's defaults and on its own, each
+// against raw prepared Npgsql on a data source with the same settings, every operation, 1 KB and 4 KB and the state
+// section's sizes, 1 and 8 callers.
+//   ./build.sh bench --quick            a few minutes; writes artifacts/bench/summary.json
+//   ./build.sh bench                    the full run, with the experiments
+//   ./build.sh bench --quick --durable  the same on a server with fsync, synchronous_commit and full_page_writes on
 // Options: --quick, --experiments, --no-experiments, --sizes 1KB,64KB,1MB,16MB (the state section's),
-//          --ops save_new,load_hit,checkpoint_create, --sections state,checkpoints (both by default),
-//          --out DIR, --check (exit 1 when a target fails).
+//          --path-sizes 1KB,4KB (the paths section's; default 1 KB, 4 KB and the state section's sizes, up to 1 MB in
+//          quick mode), --ops save_new,load_hit,checkpoint_create, --sections state,paths,checkpoints (all by
+//          default), --durable (refuse a server with any of the three off), --out DIR, --check (exit 1 when a target
+//          fails).
 //   ./build.sh bench --scale        issue 28's scale figures instead (ScaleRun: 10 thousand and 1 million states,
 //                                   a 1-million-row purge, 1 million churn cycles; --resident, --expired, --cycles)
 using System.Diagnostics;
@@ -24,12 +30,16 @@ var check = args.Contains("--check");
 var experiments = args.Contains("--experiments") || (!quick && !args.Contains("--no-experiments"));
 var sizes = Argument("--sizes")?.Split(',').Select(ParseSize).ToArray() ?? [1 << 10, 64 << 10, 1 << 20, 16 << 20];
 var onlyOps = Argument("--ops")?.Split(',').ToHashSet(StringComparer.Ordinal);
-var sections = Argument("--sections")?.Split(',').ToHashSet(StringComparer.Ordinal) ?? ["state", "checkpoints"];
-if (sections.Except(["state", "checkpoints"]).FirstOrDefault() is { } unknownSection)
+var sections = Argument("--sections")?.Split(',').ToHashSet(StringComparer.Ordinal) ?? ["state", "paths", "checkpoints"];
+if (sections.Except(["state", "paths", "checkpoints"]).FirstOrDefault() is { } unknownSection)
 {
-    Console.Error.WriteLine($"Unknown section '{unknownSection}': --sections takes state, checkpoints or both.");
+    Console.Error.WriteLine($"Unknown section '{unknownSection}': --sections takes state, paths, checkpoints, or several.");
     return 2;
 }
+
+var durable = args.Contains("--durable");
+var pathSizes = Argument("--path-sizes")?.Split(',').Select(ParseSize).ToArray()
+    ?? [.. sizes.Where(size => !quick || size <= 1 << 20).Append(1 << 10).Append(4 << 10).Distinct().Order()];
 
 var outDir = Argument("--out") ?? Path.Combine(RepositoryRoot(), "artifacts", "bench");
 var settings = quick ? MeasureSettings.Quick : MeasureSettings.Full;
@@ -65,6 +75,14 @@ await using var checkpointRawSource = NpgsqlDataSource.Create(Experiments.WithLi
 // The checkpoint rows' set-up, on the same settings (lz4: its rows compressed as the library's writes are) but a pool of
 // its own, so neither contender's connection is the one that wrote the 1,000 checkpoints.
 await using var checkpointSetupSource = NpgsqlDataSource.Create(Experiments.WithLibrarySettings(connectionString));
+// The paths section's contenders (issue 28), each on data sources of its own: raw prepared Npgsql at Npgsql's defaults,
+// with No Reset On Close, and with every setting the library's own data source makes; the library on a data source the
+// host registers (as AddNpgsqlDataSource does: in the container, at Npgsql's defaults) and on its own.
+await using var pathRawDefaultsSource = NpgsqlDataSource.Create(connectionString);
+await using var pathRawNoResetSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString);
+await using var pathRawLibrarySettingsSource = NpgsqlDataSource.Create(Experiments.WithLibrarySettings(connectionString));
+await using var hostProvider = HostProvider(connectionString, Schema);
+await using var ownProvider = LibraryProvider(connectionString, Schema);
 try
 {
     var service = libraryProvider.GetRequiredService<ContinuationService>();
@@ -132,12 +150,20 @@ try
     int[] ConcurrencyFor(int size) => size == 1 << 10 || (!quick && size <= 1 << 20) ? [8, 64] : [];
 
     Console.WriteLine($"ContinuationState benchmark ({(quick ? "quick" : "full")}): {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores");
-    Console.WriteLine($"server: {await ServerVersionAsync(dataSource)}; raw's data source: {Describe(dataSource.ConnectionString)}; library's: {Describe(LibraryStatementsConnectionString(service))}");
+    var durability = await DurabilityAsync(dataSource);
+    Console.WriteLine($"server: {await ServerVersionAsync(dataSource)}, {durability}; raw's data source: {Describe(dataSource.ConnectionString)}; library's: {Describe(LibraryStatementsConnectionString(service))}");
+    if (durable && durability.Contains("=off", StringComparison.Ordinal))
+    {
+        Console.Error.WriteLine($"--durable: this server has {durability}; start it with all three on (./build.sh bench --durable does).");
+        return 2;
+    }
+
     Console.WriteLine("library payload: JsonElement; raw payload: the same JSON pre-serialised to UTF-8. Rows marked clr: a CLR object graph, against raw Npgsql that serializes it with System.Text.Json on every save");
     var checkpointSection = sections.Contains("checkpoints") && (onlyOps is null || CheckpointSection.Operations.Any(op => onlyOps.Contains(op.Name)))
         ? await CheckpointSectionAsync()
         : null;
     var runState = sections.Contains("state") && (onlyOps is null || Operation.All.Any(op => onlyOps.Contains(op.Name)));
+    var runPaths = sections.Contains("paths") && (onlyOps is null || Operation.All.Any(op => onlyOps.Contains(op.Name)));
     Console.WriteLine();
 
     // Warm every path up (JIT tiers, pool, plan caches) before anything is timed.
@@ -283,6 +309,8 @@ try
         await database.VacuumAsync();
     }
 
+    var pathRows = runPaths ? await PathsAsync(context, sql, durability, User) : [];
+
     var checkpointRows = new List<Row>();
     if (checkpointSection is not null)
     {
@@ -296,14 +324,18 @@ try
 
     Directory.CreateDirectory(outDir);
     var summaryPath = Path.Combine(outDir, "summary.json");
-    await Report.WriteJsonAsync(summaryPath, rows.Concat(limitRows).Concat(checkpointRows));
+    pathRows = [.. pathRows.OrderBy(r => r.PayloadBytes).ThenBy(r => r.Concurrency)];
+    await Report.WriteJsonAsync(summaryPath, rows.Concat(limitRows).Concat(pathRows).Concat(checkpointRows));
     var table = Report.Table(rows);
     var limitTable = Report.LimitTable(limitRows);
     const string CheckpointHeading = "Workflow checkpoints against raw prepared Npgsql (same SQL, same data source settings; the rows inform, no target):";
     var checkpointTable = Report.Table(checkpointRows);
+    var pathHeading = $"The host's data source and the library's own, against raw prepared Npgsql (same rounds; {durability}):";
+    var pathTable = PathSection.Table(pathRows);
     await File.WriteAllTextAsync(
         Path.Combine(outDir, "summary.md"),
-        table + "\nAgainst the limit (one caller):\n\n" + limitTable + (checkpointRows.Count > 0 ? $"\n{CheckpointHeading}\n\n{checkpointTable}" : ""));
+        table + "\nAgainst the limit (one caller):\n\n" + limitTable + (pathRows.Count > 0 ? $"\n{pathHeading}\n\n{pathTable}" : "")
+        + (checkpointRows.Count > 0 ? $"\n{CheckpointHeading}\n\n{checkpointTable}" : ""));
     Console.WriteLine();
     if (rows.Count > 0)
     {
@@ -314,6 +346,19 @@ try
     {
         Console.WriteLine("Against the limit (one caller):");
         Console.WriteLine(limitTable);
+    }
+
+    if (pathRows.Count > 0)
+    {
+        Console.WriteLine(pathHeading);
+        Console.WriteLine(pathTable);
+        var targeted = pathRows.Where(r => r.RatioTarget > 0).ToList();
+        if (targeted.Count > 0)
+        {
+            var lowestPath = targeted.MinBy(r => r.Ratio)!;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"paths: {targeted.Count(r => r.Holds)} of {targeted.Count} targeted comparisons at or above 0.90 of raw prepared Npgsql; lowest {lowestPath.Ratio:0.000} ({lowestPath.LibraryLabel}, {lowestPath.Op} {Payload.Label(lowestPath.PayloadBytes)})"));
+        }
     }
 
     if (checkpointRows.Count > 0)
@@ -338,7 +383,7 @@ try
         Console.WriteLine(experimentTable);
     }
 
-    var all = rows.Concat(limitRows).Concat(checkpointRows).ToList();
+    var all = rows.Concat(limitRows).Concat(pathRows).Concat(checkpointRows).ToList();
     var failing = all.Where(r => !r.Holds).ToList();
     Console.WriteLine($"{all.Count - failing.Count} of {all.Count} rows meet every target; wrote {summaryPath} in {total.Elapsed.TotalSeconds:0} s");
     return check && failing.Count > 0 ? 1 : 0;
@@ -346,6 +391,107 @@ try
 finally
 {
     await database.DropAsync();
+}
+
+// Issue 28: the paths section, sequential cells at every size first, then 8 callers (see the state section's order),
+// then each contender's WAL per save, alone.
+async Task<List<Row>> PathsAsync(BenchContext context, LibrarySql sql, string durability, string user)
+{
+    var ownService = ownProvider.GetRequiredService<ContinuationService>();
+    var hostSource = hostProvider.GetRequiredService<NpgsqlDataSource>();
+    async Task<Side> SideAsync(IStateClient client)
+    {
+        var conversation = await database.CreateConversationAsync(user);
+        return new Side(client, conversation, conversation.ToString());
+    }
+
+    var section = new PathSection(context, settings,
+    [
+        new("raw prepared, Npgsql defaults", await SideAsync(new RawClient("raw prepared, Npgsql defaults", pathRawDefaultsSource, sql, RawVariant.Prepared)),
+            $"{Describe(pathRawDefaultsSource.ConnectionString)}; every command prepared (PrepareAsync)"),
+        new("library, host's data source", await SideAsync(new LibraryClient("library, host's data source", hostProvider.GetRequiredService<ContinuationService>(), clrPayload: false)),
+            $"{Describe(hostSource.ConnectionString)}; registered in the container, used as built: statements prepared explicitly after the pooler check"),
+        new("raw prepared, No Reset On Close", await SideAsync(new RawClient("raw prepared, No Reset On Close", pathRawNoResetSource, sql, RawVariant.Prepared)),
+            $"{Describe(pathRawNoResetSource.ConnectionString)}; every command prepared"),
+        new("library, own data source", await SideAsync(new LibraryClient("library, own data source", ownService, clrPayload: false)),
+            $"{Describe(LibraryStatementsConnectionString(ownService))}; {await SessionSettingsAsync(await ownProvider.GetRequiredService<ContinuationState.Internal.LibraryDataSources>().OpenConnectionAsync(CancellationToken.None))}"),
+        new("raw prepared, library's settings", await SideAsync(new RawClient("raw prepared, library's settings", pathRawLibrarySettingsSource, sql, RawVariant.Prepared)),
+            $"{Describe(pathRawLibrarySettingsSource.ConnectionString)}; {await SessionSettingsAsync(await pathRawLibrarySettingsSource.OpenConnectionAsync())}; every command prepared"),
+    ]);
+    Console.WriteLine();
+    Console.WriteLine($"Paths (issue 28), {durability}: five contenders in the same rounds (order reversed every other round):");
+    foreach (var contender in section.Contenders)
+    {
+        Console.WriteLine($"  {contender.Label}: {contender.Settings}");
+    }
+
+    // Every contender's connections and code paths warmed before anything is timed (the state section's warm-up does not
+    // reach these data sources).
+    var warm = Payload.Create(1 << 10);
+    foreach (var contender in section.Contenders)
+    {
+        contender.Side.Client.Use(warm);
+        for (var i = 0; i < 200; i++)
+        {
+            var key = contender.Side.Key($"warm{i % 8}");
+            await contender.Side.Client.SaveAsync(key);
+            _ = await contender.Side.Client.LoadAsync(key);
+            _ = await contender.Side.Client.ClaimAsync(key);
+            _ = await contender.Side.Client.ReleaseAsync(key);
+            _ = await contender.Side.Client.DeleteAsync(key);
+        }
+
+        await database.ClearAsync(contender.Side.Conversation);
+    }
+
+    var pathRows = new List<Row>();
+    foreach (var size in pathSizes)
+    {
+        var payload = Payload.Create(size);
+        Console.WriteLine($"paths, {Payload.Label(size)} ({payload.ActualBytes:N0} bytes of JSON), one caller:");
+        foreach (var op in Operation.All.Where(op => onlyOps is null || onlyOps.Contains(op.Name)))
+        {
+            var cellRows = await section.SequentialAsync(size, payload, op);
+            pathRows.AddRange(cellRows);
+            PathProgress(cellRows);
+        }
+
+        await database.VacuumAsync();
+    }
+
+    foreach (var size in pathSizes.Where(PathSection.Targeted))
+    {
+        var payload = Payload.Create(size);
+        Console.WriteLine($"paths, {Payload.Label(size)}, 8 callers:");
+        foreach (var op in Operation.Concurrent.Where(op => onlyOps is null || onlyOps.Contains(op.Name)))
+        {
+            var cellRows = await section.ConcurrentAsync(size, payload, op, 8);
+            pathRows.AddRange(cellRows);
+            PathProgress(cellRows);
+        }
+
+        await database.VacuumAsync();
+    }
+
+    // Where a save's time goes, contender by contender (each alone: not a ratio, a diagnosis).
+    Console.WriteLine($"paths: WAL per save, each contender alone ({durability}):");
+    foreach (var size in pathSizes.Where(PathSection.Targeted))
+    {
+        var payload = Payload.Create(size);
+        foreach (var op in new[] { Operation.SaveExisting, Operation.SaveNew }.Where(op => onlyOps is null || onlyOps.Contains(op.Name)))
+        {
+            Console.Write(await section.WalPerSaveAsync(dataSource, size, payload, op, quick ? 200 : 1000));
+        }
+    }
+
+    return pathRows;
+}
+
+static void PathProgress(IReadOnlyList<Row> cellRows)
+{
+    var first = cellRows[0];
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  {first.Op,-20} {Payload.Label(first.PayloadBytes),6}  {string.Join("  ", cellRows.Take(2).Select(r => $"{r.LibraryLabel} {r.Cell.Library.OpsPerSec:0}/s vs {r.Cell.Raw.OpsPerSec:0}/s = {r.Ratio:0.00}"))}  (own / raw lib. settings {cellRows[2].Ratio:0.00}, host / own {cellRows[3].Ratio:0.00})"));
 }
 
 // The checkpoint section's contenders, described as the state section's are, and warmed up.
@@ -405,8 +551,23 @@ static string Describe(string connectionString)
 {
     var builder = new NpgsqlConnectionStringBuilder(connectionString);
     return string.Create(CultureInfo.InvariantCulture,
-        $"{builder.Host}:{builder.Port}, Max Pool Size={builder.MaxPoolSize}, Max Auto Prepare={builder.MaxAutoPrepare}, Auto Prepare Min Usages={builder.AutoPrepareMinUsages}, No Reset On Close={builder.NoResetOnClose}");
+        $"{builder.Host}:{builder.Port}, Max Pool Size={builder.MaxPoolSize}, Max Auto Prepare={builder.MaxAutoPrepare}, Auto Prepare Min Usages={builder.AutoPrepareMinUsages}, No Reset On Close={builder.NoResetOnClose}{(string.IsNullOrWhiteSpace(builder.Options) ? "" : $", Options={builder.Options.Trim()}")}");
 }
+
+// What a commit waits for on this server.
+static async Task<string> DurabilityAsync(NpgsqlDataSource dataSource)
+{
+    await using var command = dataSource.CreateCommand(
+        "SELECT 'fsync=' || current_setting('fsync') || ', synchronous_commit=' || current_setting('synchronous_commit') || ', full_page_writes=' || current_setting('full_page_writes')");
+    return (string)(await command.ExecuteScalarAsync())!;
+}
+
+// The library on a data source the host registers, as AddNpgsqlDataSource leaves it: one NpgsqlDataSource at Npgsql's
+// defaults in the container (disposed with it), and AddContinuationState with no connection string.
+static ServiceProvider HostProvider(string connectionString, string schema) => new ServiceCollection()
+    .AddSingleton(_ => NpgsqlDataSource.Create(connectionString))
+    .AddContinuationState(o => o.Schema = schema)
+    .BuildServiceProvider();
 
 static ServiceProvider LibraryProvider(string connectionString, string schema, bool workflows = false)
 {

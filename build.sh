@@ -77,10 +77,18 @@ case "$command" in
     dotnet test ContinuationState.sln -c Release "$@" || status=$?
     # Second pass: the database suites again, through PgBouncer in transaction-pooling mode. Skipped for
     # runs that pick their own tests with --filter, and when CONTINUATIONSTATE_TEST_POOLER=0.
-    if [ "$own_server" = true ] && [ "$filtered" = false ] && [ "${CONTINUATIONSTATE_TEST_POOLER:-1}" != 0 ] && pgbouncer_start; then
-      echo "build.sh: pooler pass (database tests through PgBouncer)" >&2
-      dotnet test tests/ContinuationState.Tests -c Release --no-build "$@" \
-        --filter "Category!=NoPooler&FullyQualifiedName!~Serialization" || status=$?
+    if [ "$own_server" = true ] && [ "$filtered" = false ] && [ "${CONTINUATIONSTATE_TEST_POOLER:-1}" != 0 ]; then
+      if pgbouncer_start; then
+        echo "build.sh: pooler pass (database tests through PgBouncer)" >&2
+        if ! dotnet test tests/ContinuationState.Tests -c Release --no-build "$@" \
+          --filter "Category!=NoPooler&FullyQualifiedName!~Serialization"; then
+          status=1
+          echo "build.sh: the pooler pass failed; the end of PgBouncer's log:" >&2
+          tail -n 30 "$PG_TMP_DIR/pgbouncer.log" >&2 2>/dev/null
+        fi
+      else
+        echo "build.sh: PgBouncer could not be installed or started (see above): the pooler pass is SKIPPED" >&2
+      fi
     fi
     package_consumer_test "$@" || status=$?
     exit "$status"

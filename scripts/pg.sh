@@ -86,15 +86,46 @@ pgbouncer_start() {
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >&2 || return 1
     # The package starts a service of its own on 6432; ours runs on a free port.
   fi
-  local bouncer port
+  local bouncer port attempt
   bouncer=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
-  port=$(pg_free_port) || return 1
+  # A daemon that dies after forking (a port taken between the check and the bind, say) still returns 0, so each
+  # attempt is judged by a query through it that must reach our server; a failed one prints PgBouncer's log.
+  for attempt in 1 2 3; do
+    port=$(pg_free_port) || return 1
+    pgbouncer_write_config "$port"
+    pg_as_owner "$bouncer" -d "$PG_TMP_DIR/pgbouncer.ini" >>"$PG_TMP_DIR/pgbouncer.out" 2>&1
+    if pgbouncer_answers "$port"; then
+      export CONTINUATIONSTATE_TEST_POOLER_CONNECTION="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+      echo "build.sh: PgBouncer (transaction pooling) on 127.0.0.1:$port" >&2
+      return 0
+    fi
+    echo "build.sh: PgBouncer on 127.0.0.1:$port did not answer (attempt $attempt of 3); its output and log:" >&2
+    tail -n 20 "$PG_TMP_DIR/pgbouncer.out" "$PG_TMP_DIR/pgbouncer.log" >&2 2>/dev/null
+    [ -f "$PG_TMP_DIR/pgbouncer.pid" ] && kill "$(cat "$PG_TMP_DIR/pgbouncer.pid")" 2>/dev/null
+    rm -f "$PG_TMP_DIR/pgbouncer.pid"
+  done
+  return 1
+}
+
+# True once a query through PgBouncer on port $1 reaches our throwaway server (within about 10 s).
+pgbouncer_answers() {
+  local i reached
+  for i in $(seq 1 50); do
+    reached=$("$PG_BIN/psql" -X -Atq "host=127.0.0.1 port=$1 user=postgres dbname=postgres connect_timeout=2" \
+      -c "SELECT inet_server_port()" 2>>"$PG_TMP_DIR/pgbouncer.out")
+    [ "$reached" = "$PG_PORT" ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+pgbouncer_write_config() {
   cat >"$PG_TMP_DIR/pgbouncer.ini" <<INI
 [databases]
 * = host=127.0.0.1 port=$PG_PORT
 [pgbouncer]
 listen_addr = 127.0.0.1
-listen_port = $port
+listen_port = $1
 unix_socket_dir =
 auth_type = trust
 auth_file = $PG_TMP_DIR/userlist.txt
@@ -108,12 +139,5 @@ pidfile = $PG_TMP_DIR/pgbouncer.pid
 INI
   echo '"postgres" ""' >"$PG_TMP_DIR/userlist.txt"
   [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$PG_TMP_DIR/pgbouncer.ini" "$PG_TMP_DIR/userlist.txt"
-  pg_as_owner "$bouncer" -d "$PG_TMP_DIR/pgbouncer.ini" >/dev/null 2>&1 || { cat "$PG_TMP_DIR/pgbouncer.log" >&2; return 1; }
-  local i
-  for i in $(seq 1 50); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    sleep 0.1
-  done
-  export CONTINUATIONSTATE_TEST_POOLER_CONNECTION="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
-  echo "build.sh: PgBouncer (transaction pooling) on 127.0.0.1:$port" >&2
+
 }

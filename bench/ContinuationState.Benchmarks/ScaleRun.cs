@@ -13,7 +13,7 @@ namespace ContinuationState.Benchmarks;
 /// latency during the purge against idle; (3) save → claim → delete cycles over 10 thousand live pauses under default
 /// autovacuum, then under the README's recommended per-table settings: table, TOAST and index size against the live
 /// data, and dead tuples. Options: --resident 10000,1000000  --expired 1000000  --cycles 1000000  --callers 8
-/// --parts latency,purge,churn. Every figure is a ratio within the run or a size; absolute times only beside them.
+/// --parts latency,purge,churn  --purge-batch 500  --purge-pause-ms 0 (the maintenance options the purge runs with). Every figure is a ratio within the run or a size; absolute times only beside them.
 /// </summary>
 internal static class ScaleRun
 {
@@ -26,6 +26,8 @@ internal static class ScaleRun
         var expired = Ints(Argument(args, "--expired"), [1_000_000])[0];
         var cycles = Ints(Argument(args, "--cycles"), [1_000_000])[0];
         var callers = Ints(Argument(args, "--callers"), [8])[0];
+        var purgeBatch = Ints(Argument(args, "--purge-batch"), [new ContinuationStateMaintenanceOptions().PurgeBatchSize])[0];
+        var purgePause = TimeSpan.FromMilliseconds(Ints(Argument(args, "--purge-pause-ms"), [0])[0]);
         var parts = Argument(args, "--parts")?.Split(',').ToHashSet(StringComparer.Ordinal) ?? ["latency", "purge", "churn"];
 
         var services = new ServiceCollection();
@@ -43,7 +45,7 @@ internal static class ScaleRun
 
         if (parts.Contains("purge"))
         {
-            await PurgeAsync(service, admin, provider, expired, callers);
+            await PurgeAsync(service, admin, provider, expired, callers, new ContinuationStateMaintenanceOptions { PurgeBatchSize = purgeBatch, PurgeBatchPause = purgePause });
         }
 
         if (parts.Contains("churn"))
@@ -99,7 +101,7 @@ internal static class ScaleRun
     }
 
     // (2) The maintenance purge of many expired states while callers claim live ones.
-    private static async Task PurgeAsync(IContinuationService service, NpgsqlDataSource admin, ServiceProvider provider, int expired, int callers)
+    private static async Task PurgeAsync(IContinuationService service, NpgsqlDataSource admin, ServiceProvider provider, int expired, int callers, ContinuationStateMaintenanceOptions options)
     {
         Console.WriteLine();
         Console.WriteLine($"2. The maintenance purge of {expired:N0} expired states while {callers} callers claim and release live ones:");
@@ -111,7 +113,6 @@ internal static class ScaleRun
         var idle = await ClaimLoadAsync(service, live, callers, until: Task.Delay(TimeSpan.FromSeconds(15)));
         Console.WriteLine($"  idle: claim p50 {idle.P50:F3} p99 {idle.P99:F3} ms over {idle.Count:N0} claims");
 
-        var options = new ContinuationStateMaintenanceOptions();
         var dataSource = provider.GetRequiredService<NpgsqlDataSource>();
         var purgeStarted = Stopwatch.GetTimestamp();
         var batchTimes = new List<double>();
@@ -130,13 +131,16 @@ internal static class ScaleRun
                 {
                     return total;
                 }
+
+                // As the maintenance service does between full batches.
+                await Task.Delay(options.PurgeBatchPause);
             }
         });
         var during = await ClaimLoadAsync(service, live, callers, until: purging);
         var purged = await purging;
         var seconds = Stopwatch.GetElapsedTime(purgeStarted).TotalSeconds;
         batchTimes.Sort();
-        Console.WriteLine($"  purged {purged:N0} in {seconds:F1} s: {purged / seconds:N0} states/s in batches of {options.PurgeBatchSize} (batch p50 {Pct(batchTimes, 0.5):F1} ms, max {batchTimes[^1]:F1} ms)");
+        Console.WriteLine($"  purged {purged:N0} in {seconds:F1} s: {purged / seconds:N0} states/s in batches of {options.PurgeBatchSize}, {options.PurgeBatchPause.TotalMilliseconds:F0} ms apart (batch p50 {Pct(batchTimes, 0.5):F1} ms, max {batchTimes[^1]:F1} ms)");
         Console.WriteLine($"  during the purge: claim p50 {during.P50:F3} p99 {during.P99:F3} ms over {during.Count:N0} claims; p99 during / idle {during.P99 / idle.P99:F2} (target ≤ 2)");
         Console.WriteLine($"  longest claim during the purge {during.Max:F1} ms against the longest batch {batchTimes[^1]:F1} ms");
     }

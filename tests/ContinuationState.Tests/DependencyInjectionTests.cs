@@ -62,6 +62,24 @@ public sealed class DependencyInjectionTests(DatabaseFixture db) : IClassFixture
     }
 
     [Fact]
+    public void AddContinuationStateMaintenance_InvalidOptions_FailValidationNamingEachSetting()
+    {
+        using var provider = new ServiceCollection()
+            .AddContinuationState(o => o.ConnectionString = "Host=localhost")
+            .AddContinuationStateMaintenance(o =>
+            {
+                o.PurgeBatchSize = 0;
+                o.PurgeBatchPause = o.Interval;
+            })
+            .BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<ContinuationStateMaintenanceOptions>>().Value);
+
+        Assert.Contains(error.Failures, f => f.StartsWith("PurgeBatchSize", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.StartsWith("PurgeBatchPause", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Repositories_ComposeIntoTheHostsOwnTransaction()
     {
         await using var connection = await db.DataSource.OpenConnectionAsync();

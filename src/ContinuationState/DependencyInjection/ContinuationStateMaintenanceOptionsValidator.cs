@@ -28,6 +28,11 @@ internal sealed class ContinuationStateMaintenanceOptionsValidator : IValidateOp
             failures.Add($"{nameof(options.PurgeBatchSize)} must be at least 1 (was {options.PurgeBatchSize}).");
         }
 
+        if (options.PurgeBatchPause < TimeSpan.Zero || options.PurgeBatchPause >= options.Interval)
+        {
+            failures.Add($"{nameof(options.PurgeBatchPause)} must be between zero and {nameof(options.Interval)} (was {options.PurgeBatchPause}).");
+        }
+
         if (options.MaxBatchesPerTick < 1)
         {
             failures.Add($"{nameof(options.MaxBatchesPerTick)} must be at least 1 (was {options.MaxBatchesPerTick}).");

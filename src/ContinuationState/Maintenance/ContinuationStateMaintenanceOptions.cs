@@ -42,6 +42,13 @@ public sealed class ContinuationStateMaintenanceOptions
     public int PurgeBatchSize { get; set; } = 500;
 
     /// <summary>
+    /// Wait between one full purge batch and the next, so a long backlog leaves the server's WAL and CPU to the
+    /// callers between batches. Default zero (batches back to back); see the README's scale figures for what a pause
+    /// buys on a durable server.
+    /// </summary>
+    public TimeSpan PurgeBatchPause { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
     /// Batches per tick at most, for pauses and for workflow sessions each, so a huge backlog drains over several
     /// ticks. Default 20.
     /// </summary>

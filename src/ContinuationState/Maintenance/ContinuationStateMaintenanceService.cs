@@ -56,6 +56,9 @@ public sealed class ContinuationStateMaintenanceService : BackgroundService
     /// <summary>Test hook: called just before each wait for the next tick.</summary>
     internal Action? Waiting { get; set; }
 
+    /// <summary>Test hook: called when a pause between two purge batches has begun (its timer exists).</summary>
+    internal Action? PurgePausing { get; set; }
+
     /// <summary>Test hook: called after each tick with its result, or the exception that ended it.</summary>
     internal Action<MaintenanceTickResult?, Exception?>? TickEnded { get; set; }
 
@@ -174,6 +177,13 @@ public sealed class ContinuationStateMaintenanceService : BackgroundService
             if (batch.Count < _maintenance.PurgeBatchSize)
             {
                 break;
+            }
+
+            if (_maintenance.PurgeBatchPause > TimeSpan.Zero && batches < _maintenance.MaxBatchesPerTick)
+            {
+                var pause = Task.Delay(_maintenance.PurgeBatchPause, _time, cancellationToken);
+                PurgePausing?.Invoke();
+                await pause.ConfigureAwait(false);
             }
         }
 

@@ -48,6 +48,30 @@ public sealed class MaintenanceServiceTests(DatabaseFixture db) : IClassFixture<
     }
 
     [Fact]
+    public async Task PurgeBatchPause_SitsBetweenFullBatchesOnTheServicesClock()
+    {
+        await ExpiredRows.InsertAsync(db.DataSource, 1_200);
+        var time = new FakeTimeProvider();
+        var events = new RecordingEvents();
+        var pause = TimeSpan.FromSeconds(2);
+        var service = Create(events, o => (o.PurgeBatchSize, o.PurgeBatchPause) = (500, pause), time);
+        var deliveredAtEachPause = new List<int>();
+        var started = time.GetUtcNow();
+        service.PurgePausing = () =>
+        {
+            deliveredAtEachPause.Add(events.Received.Count);
+            time.Advance(pause);
+        };
+
+        var result = await service.RunOnceAsync(CancellationToken.None);
+
+        // A pause after each full batch, none after the short last one, and none before the first.
+        Assert.Equal([500, 1000], deliveredAtEachPause);
+        Assert.Equal(1_200, result.Purged);
+        Assert.Equal(2 * pause, time.GetUtcNow() - started);
+    }
+
+    [Fact]
     public async Task CancelledMidPurge_LeavesNoRowHalfProcessed()
     {
         await ExpiredRows.InsertAsync(db.DataSource, 1_200);

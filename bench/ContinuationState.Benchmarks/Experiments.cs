@@ -171,7 +171,7 @@ internal static class Experiments
 
     private static NpgsqlDataSource? TunedSource { get; set; }
 
-    /// <summary>The connection string with every setting the library's own data source makes, as the README tells a host to set them.</summary>
+    /// <summary>The connection string with every setting the library's own data source makes, as docs/performance.md tells a host to set them.</summary>
     internal static string WithLibrarySettings(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(WithLz4(connectionString))

@@ -11,9 +11,10 @@ namespace ContinuationState.Benchmarks;
 /// an emptied table: (1) load, claim and save latency with 10 thousand and with 1 million live 1 KB states resident;
 /// (2) the maintenance purge of 1 million expired states while 8 callers claim live ones: purge rate, and claim
 /// latency during the purge against idle; (3) save → claim → delete cycles over 10 thousand live pauses under default
-/// autovacuum, then under the README's recommended per-table settings: table, TOAST and index size against the live
-/// data, and dead tuples. Options: --resident 10000,1000000  --expired 1000000  --cycles 1000000  --callers 8
-/// --parts latency,purge,churn  --purge-batch 500  --purge-pause-ms 0 (the maintenance options the purge runs with). Every figure is a ratio within the run or a size; absolute times only beside them.
+/// autovacuum, then under per-table settings (docs/performance.md, "Scale"): table, TOAST and index size against the
+/// live data, and dead tuples. Options: --resident 10000,1000000  --expired 1000000  --cycles 1000000  --callers 8
+/// --parts latency,purge,churn  --purge-batch 500  --purge-pause-ms 0 (the maintenance options the purge runs with).
+/// Every figure is a ratio within the run or a size; absolute times only beside them.
 /// </summary>
 internal static class ScaleRun
 {
@@ -198,7 +199,7 @@ internal static class ScaleRun
 
     /// <summary>
     /// Per-table autovacuum settings (part 3b). Measured: they change little; the server's <c>autovacuum_naptime</c>
-    /// decides how far the table grows under churn (README, "Scale").
+    /// decides how far the table grows under churn (docs/performance.md, "Scale").
     /// </summary>
     internal const string RecommendedSettings =
         "ALTER TABLE pending_tool_state SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_cost_delay = 0, autovacuum_analyze_scale_factor = 0.02)";

@@ -6,8 +6,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace PackageConsumer;
 
 /// <summary>
-/// The README's Microsoft.Extensions.AI snippet, line for line, on the packed packages and an empty database: what a
-/// newcomer pastes must run. Only its placeholders are filled in (a scripted model, the ids a request would carry).
+/// The Microsoft.Extensions.AI snippet of docs/extensions-ai.md (the README's until issue 29), line for line, on the
+/// packed packages and an empty database: what a newcomer pastes must run. Only its placeholders are filled in (a
+/// scripted model, the ids a request would carry).
 /// </summary>
 public sealed class ReadmeSnippetTests : IAsyncLifetime
 {
@@ -25,7 +26,7 @@ public sealed class ReadmeSnippetTests : IAsyncLifetime
         var userId = "ana";
         var resumeId = "request-1";
 
-        // --- the README snippet, from here ---
+        // --- the snippet in docs/extensions-ai.md, from here ---
         var services = new ServiceCollection().AddLogging()
             .AddContinuationState(o => o.ConnectionString = _database.ConnectionString)
             .BuildServiceProvider();

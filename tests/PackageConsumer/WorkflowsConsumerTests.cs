@@ -50,7 +50,7 @@ public sealed class WorkflowsConsumerTests : IAsyncLifetime
         var step = new FunctionExecutor<string>("send", async (answer, context, ct) => { steps++; await context.YieldOutputAsync($"sent after '{answer}'", ct); }, outputTypes: [typeof(string)]);
         var workflow = new WorkflowBuilder(port).AddEdge(port, step).WithOutputFrom(step).Build();
 
-        // --- the README snippet, from here ---
+        // --- the snippet in docs/agent-framework.md ("Workflows"), from here ---
         var store = stores.ForUser(userId);
         await using (var run = await InProcessExecution.RunStreamingAsync(workflow, input, CheckpointManager.CreateJson(store)))
         {

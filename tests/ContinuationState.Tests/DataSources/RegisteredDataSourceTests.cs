@@ -123,8 +123,9 @@ public sealed class RegisteredDataSourceTests(DatabaseFixture db) : IClassFixtur
     }
 
     /// <summary>
-    /// The one thing that differs, as the README says: Npgsql resets a connection holding prepared statements without
-    /// DEALLOCATE ALL, so a statement the host's own SQL PREPAREs outlives the session, unless the option is off.
+    /// The one thing that differs, as docs/connection-poolers.md says: Npgsql resets a connection holding prepared
+    /// statements without DEALLOCATE ALL, so a statement the host's own SQL PREPAREs outlives the session, unless the
+    /// option is off.
     /// </summary>
     [Theory]
     [InlineData(true, true)]

@@ -36,7 +36,7 @@ internal sealed class FailoverLedger
     /// <summary>Anything else: each one fails the test.</summary>
     public ConcurrentBag<Exception> UnexpectedFailures { get; } = new();
 
-    /// <summary>A retried operation that did not converge to what the README promises.</summary>
+    /// <summary>A retried operation that did not converge to what docs/high-availability.md promises.</summary>
     public ConcurrentBag<string> Divergences { get; } = new();
 
     /// <summary>Pauses left claimed by an in-doubt claim, freed again by the stale-claim revert.</summary>

@@ -11,7 +11,7 @@ namespace ContinuationState.Tests.HighAvailability;
 /// then driven by it through whole pauses: save,
 /// a contended claim (two idempotent claims with the same resume id and a plain one, so exactly one may win), a late
 /// claim under another resume id (must never win), then complete, fenced delete, release, or leave it claimed.
-/// Every operation that fails transiently is retried as the README tells a host to, and must converge.
+/// Every operation that fails transiently is retried as docs/high-availability.md tells a host to, and must converge.
 /// </summary>
 internal sealed class FailoverWorkload
 {
@@ -263,8 +263,8 @@ internal sealed class FailoverWorkload
     }
 
     /// <summary>
-    /// What the README tells a host: retry a ContinuationStateTransientException with a short back-off (here 100 ms,
-    /// the host's retry policy, not a wait for the test's timing), anything else is not retried.
+    /// What docs/high-availability.md tells a host: retry a ContinuationStateTransientException with a short back-off
+    /// (here 100 ms, the host's retry policy, not a wait for the test's timing), anything else is not retried.
     /// </summary>
     private async Task<T> RetryAsync<T>(Func<Task<T>> operation)
     {

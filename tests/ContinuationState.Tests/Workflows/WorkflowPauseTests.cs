@@ -120,8 +120,8 @@ public sealed class WorkflowPauseTests(DatabaseFixture db) : IClassFixture<Datab
         var outcome = await ResumeAsync(workflow, conversation, "resume-2");
 
         Assert.True(outcome.Ran);
-        // The guarantee's limit, as the README states it: the claim makes the resume exactly-once; work the dead worker
-        // did inside the step before the pause's end was recorded runs again.
+        // The guarantee's limit, as docs/workflows.md states it: the claim makes the resume exactly-once; work the dead
+        // worker did inside the step before the pause's end was recorded runs again.
         Assert.Equal(2, workflow.StepRuns);
         Assert.Equal(0L, await PendingRowsAsync(conversation));
     }

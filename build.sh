@@ -113,7 +113,7 @@ case "$command" in
     ;;
   ha-async)
     # Asynchronous replication, measured: how many acknowledged writes a failover loses without synchronous_mode.
-    # A figure for the README, not a pass condition (CONTINUATIONSTATE_TEST_HA_EXPECT_ZERO_LOSS=1 asserts zero anyway).
+    # A figure for docs/high-availability.md, not a pass condition (CONTINUATIONSTATE_TEST_HA_EXPECT_ZERO_LOSS=1 asserts zero anyway).
     rounds="${1:-3}"
     ha_start async
     mkdir -p artifacts/ha

@@ -111,39 +111,67 @@ internal static class ScaleRun
         await SeedAsync(admin, expired, expiredSeconds: 60);
         await ExecuteAsync(admin, "VACUUM (ANALYZE) pending_tool_state");
         var live = await SampleAsync(admin, 10_000, liveOnly: true);
-        var idle = await ClaimLoadAsync(service, live, callers, until: Task.Delay(TimeSpan.FromSeconds(15)));
-        Console.WriteLine($"  idle: claim p50 {idle.P50:F3} p99 {idle.P99:F3} ms over {idle.Count:N0} claims");
+        await ClaimLoadAsync(service, live, callers, until: Task.Delay(TimeSpan.FromSeconds(3)), phase: new Phase()); // warm-up
 
+        // The purge runs in 2-second windows with 2-second rests between them, and each claim is classed by whether a
+        // purge window was open at any moment of it: idle and during come from the same minutes of a shared machine.
         var dataSource = provider.GetRequiredService<NpgsqlDataSource>();
-        var purgeStarted = Stopwatch.GetTimestamp();
+        var libraryOptions = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<ContinuationStateOptions>>().Value;
+        var window = TimeSpan.FromSeconds(2);
+        var phase = new Phase();
+        var purgeTime = TimeSpan.Zero;
         var batchTimes = new List<double>();
         var purging = Task.Run(async () =>
         {
             var total = 0;
             while (true)
             {
-                var batchStarted = Stopwatch.GetTimestamp();
-                await using var connection = await dataSource.OpenConnectionAsync();
-                var batch = await new PendingToolStateRepository(connection, null, provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<ContinuationStateOptions>>().Value)
-                    .PurgeExpiredBatchAsync(options.PurgeBatchSize);
-                batchTimes.Add(Stopwatch.GetElapsedTime(batchStarted).TotalMilliseconds);
-                total += batch.Count;
-                if (batch.Count < options.PurgeBatchSize)
+                var windowStarted = Stopwatch.GetTimestamp();
+                phase.Next(); // odd: a purge window
+                var drained = false;
+                while (!drained && Stopwatch.GetElapsedTime(windowStarted) < window)
+                {
+                    var batchStarted = Stopwatch.GetTimestamp();
+                    await using var connection = await dataSource.OpenConnectionAsync();
+                    var batch = await new PendingToolStateRepository(connection, null, libraryOptions).PurgeExpiredBatchAsync(options.PurgeBatchSize);
+                    batchTimes.Add(Stopwatch.GetElapsedTime(batchStarted).TotalMilliseconds);
+                    total += batch.Count;
+                    drained = batch.Count < options.PurgeBatchSize;
+                    if (!drained)
+                    {
+                        // As the maintenance service does between full batches.
+                        await Task.Delay(options.PurgeBatchPause);
+                    }
+                }
+
+                phase.Next(); // even: a rest, no batch in flight
+                purgeTime += Stopwatch.GetElapsedTime(windowStarted);
+                if (drained)
                 {
                     return total;
                 }
 
-                // As the maintenance service does between full batches.
-                await Task.Delay(options.PurgeBatchPause);
+                await Task.Delay(window);
             }
         });
-        var during = await ClaimLoadAsync(service, live, callers, until: purging);
+        var (idle, during) = await ClaimLoadAsync(service, live, callers, until: purging, phase);
         var purged = await purging;
-        var seconds = Stopwatch.GetElapsedTime(purgeStarted).TotalSeconds;
+        var seconds = purgeTime.TotalSeconds;
         batchTimes.Sort();
-        Console.WriteLine($"  purged {purged:N0} in {seconds:F1} s: {purged / seconds:N0} states/s in batches of {options.PurgeBatchSize}, {options.PurgeBatchPause.TotalMilliseconds:F0} ms apart (batch p50 {Pct(batchTimes, 0.5):F1} ms, max {batchTimes[^1]:F1} ms)");
-        Console.WriteLine($"  during the purge: claim p50 {during.P50:F3} p99 {during.P99:F3} ms over {during.Count:N0} claims; p99 during / idle {during.P99 / idle.P99:F2} (target ≤ 2)");
+        Console.WriteLine($"  purged {purged:N0} in {seconds:F1} s of purge windows: {purged / seconds:N0} states/s in batches of {options.PurgeBatchSize}, {options.PurgeBatchPause.TotalMilliseconds:F0} ms apart (batch p50 {Pct(batchTimes, 0.5):F1} ms, max {batchTimes[^1]:F1} ms)");
+        Console.WriteLine($"  idle (in the rests): claim p50 {idle.P50:F3} p99 {idle.P99:F3} ms over {idle.Count:N0} claims");
+        Console.WriteLine($"  during the purge:    claim p50 {during.P50:F3} p99 {during.P99:F3} ms over {during.Count:N0} claims; p99 during / idle {during.P99 / idle.P99:F2} (target ≤ 2)");
         Console.WriteLine($"  longest claim during the purge {during.Max:F1} ms against the longest batch {batchTimes[^1]:F1} ms");
+    }
+
+    /// <summary>Counts purge windows and rests: odd while a window is open, even while resting.</summary>
+    private sealed class Phase
+    {
+        private int _value;
+
+        public int Current => Volatile.Read(ref _value);
+
+        public void Next() => Interlocked.Increment(ref _value);
     }
 
     // (3) Churn: live pauses replaced over and over; what the table grows to.
@@ -204,16 +232,19 @@ internal static class ScaleRun
     internal const string RecommendedSettings =
         "ALTER TABLE pending_tool_state SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_cost_delay = 0, autovacuum_analyze_scale_factor = 0.02)";
 
-    private static async Task<Percentiles> ClaimLoadAsync(IContinuationService service, List<string> live, int callers, Task until)
+    /// <summary>Claims and releases random live pauses until <paramref name="until"/> ends; a claim that saw only rests is idle.</summary>
+    private static async Task<(Percentiles Idle, Percentiles During)> ClaimLoadAsync(IContinuationService service, List<string> live, int callers, Task until, Phase phase)
     {
-        var latencies = new List<double>[callers];
+        var idle = new List<double>[callers];
+        var during = new List<double>[callers];
         await Task.WhenAll(Enumerable.Range(0, callers).Select(caller => Task.Run(async () =>
         {
-            var mine = latencies[caller] = [];
+            var (mineIdle, mineDuring) = (idle[caller] = [], during[caller] = []);
             var random = new Random(caller);
             while (!until.IsCompleted)
             {
                 var conversation = live[random.Next(live.Count)];
+                var phaseBefore = phase.Current;
                 var started = Stopwatch.GetTimestamp();
                 PendingToolState? state;
                 try
@@ -225,14 +256,15 @@ internal static class ScaleRun
                     continue; // another caller holds it: not a latency of the table
                 }
 
-                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                (phaseBefore % 2 == 0 && phase.Current == phaseBefore ? mineIdle : mineDuring).Add(elapsed);
                 if (state is not null)
                 {
                     await service.ReleaseClaimAsync(state);
                 }
             }
         })));
-        return Percentiles.Of(latencies.SelectMany(l => l).ToList());
+        return (Percentiles.Of(idle.SelectMany(l => l).ToList()), Percentiles.Of(during.SelectMany(l => l).ToList()));
     }
 
     private static async Task<Percentiles> TimeAsync<T>(IEnumerable<string> conversations, Func<string, Task<T>> run, Func<string, T, Task>? after = null)

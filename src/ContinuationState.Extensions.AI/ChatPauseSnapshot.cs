@@ -6,7 +6,7 @@ namespace ContinuationState.Extensions.AI;
 
 /// <summary>
 /// How a <see cref="ChatPause"/> maps onto DocsGPT's six parts, each in Microsoft.Extensions.AI's own JSON
-/// (README, "Microsoft.Extensions.AI"):
+/// (docs/extensions-ai.md):
 /// <c>messages</c> the <see cref="ChatMessage"/> list; <c>pending_tool_calls</c> one entry per waiting call
 /// (<c>call_id</c>, <c>name</c>, <c>arguments</c>, <c>kind</c> approval or client, <c>request_id</c>);
 /// <c>tools_dict</c> each tool by name (<c>requires_approval</c>, <c>runs_on_client</c>); <c>tool_schemas</c> the

@@ -43,7 +43,7 @@ public sealed class ContinuationStateMaintenanceOptions
 
     /// <summary>
     /// Wait between one full purge batch and the next, so a long backlog leaves the server's WAL and CPU to the
-    /// callers between batches. Default zero (batches back to back); see the README's scale figures for what a pause
+    /// callers between batches. Default zero (batches back to back); see docs/performance.md, "Scale", for what a pause
     /// buys on a durable server.
     /// </summary>
     public TimeSpan PurgeBatchPause { get; set; } = TimeSpan.Zero;

@@ -1,4 +1,5 @@
 using System.Data;
+using System.Runtime.InteropServices;
 using ContinuationState.Serialization;
 using Dapper;
 using Npgsql;
@@ -8,13 +9,12 @@ namespace ContinuationState.Internal;
 /// <summary>
 /// A snapshot's parts serialized to jsonb. Every part is serialized, and checked against one byte budget, before
 /// anything is sent: a bad value never leaves a half-written row. The parts are written one after another with one
-/// writer into one rented array, which the parameters point into; dispose this once the statement has run, which
-/// zeroes the array and returns it to the pool.
+/// writer into one array, which the parameters point into; dispose this once the statement has run, which zeroes the
+/// array, so the state does not outlive the statement in this process's memory.
 /// </summary>
 internal sealed class SnapshotParameters : IDisposable
 {
-    private byte[]? _pooled;
-    private bool _keepOutOfPool;
+    private ReadOnlyMemory<byte> _json;
     private readonly ReadOnlyMemory<byte> _messages;
     private readonly ReadOnlyMemory<byte> _pendingToolCalls;
     private readonly ReadOnlyMemory<byte> _toolsDict;
@@ -44,6 +44,7 @@ internal sealed class SnapshotParameters : IDisposable
             json = Write(snapshot, options, forJsonb: false, out messages, out pendingToolCalls, out toolsDict, out toolSchemas, out agentConfig, out clientTools);
         }
 
+        _json = json;
         _messages = json[messages];
         _pendingToolCalls = json[pendingToolCalls];
         _toolsDict = json[toolsDict];
@@ -58,7 +59,7 @@ internal sealed class SnapshotParameters : IDisposable
         TotalBytes = json.Length;
     }
 
-    private ReadOnlyMemory<byte> Write(
+    private static ReadOnlyMemory<byte> Write(
         ContinuationSnapshot snapshot,
         ContinuationJsonOptions options,
         bool forJsonb,
@@ -81,38 +82,23 @@ internal sealed class SnapshotParameters : IDisposable
         agentConfig = columns.Write(snapshot.AgentConfig, "$.agent_config");
         clientTools = snapshot.ClientTools is null ? null : columns.Write(snapshot.ClientTools, "$.client_tools");
 
-        // The parameters point into the rented array the parts were written to, with no copy; it is zeroed before it
-        // goes back to the pool (Dispose), as it holds user state.
-        return columns.DetachPooled(out _pooled);
+        // The parameters point into the array the parts were written to, with no copy.
+        return columns.WrittenMemory;
     }
 
     /// <summary>The JSON size of all parts together.</summary>
     public long TotalBytes { get; }
 
-    /// <summary>
-    /// Zeroes the parts and returns their array to the pool (or, after <see cref="KeepOutOfPool"/>, only zeroes it);
-    /// the parameters must not be used after.
-    /// </summary>
+    /// <summary>Zeroes the parts; the parameters must not be used after.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _pooled, null) is { } array)
+        if (MemoryMarshal.TryGetArray(_json, out var array))
         {
-            if (Volatile.Read(ref _keepOutOfPool))
-            {
-                array.AsSpan(0, (int)TotalBytes).Clear();
-            }
-            else
-            {
-                PooledBufferWriter.ReturnToPool(array, (int)TotalBytes);
-            }
+            array.AsSpan().Clear();
         }
-    }
 
-    /// <summary>
-    /// Leaves the array to the garbage collector instead of the pool: a statement that failed below the server (a
-    /// broken connection, a cancellation mid-send) may leave the driver still reading it.
-    /// </summary>
-    public void KeepOutOfPool() => Volatile.Write(ref _keepOutOfPool, true);
+        _json = default;
+    }
 
     public static SnapshotParameters Serialize(ContinuationSnapshot snapshot, ContinuationJsonOptions options) => new(snapshot, options);
 

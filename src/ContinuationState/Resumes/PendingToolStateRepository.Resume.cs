@@ -112,10 +112,9 @@ public sealed partial class PendingToolStateRepository
                 var row = await _connection.QuerySingleOrDefaultAsync<SavedRow>(Command(_resumeSql.PauseAgain, next.WithKeys(parameters), cancellationToken)).ConfigureAwait(false);
                 return row is null ? null : new SavedState(row.id, row.created_at, row.expires_at);
             }
-            catch (Exception e)
+            catch (Exception e) when (DbErrors.Translate(e) is { } translated)
             {
-                ThrowSendFailure(next, e);
-                throw;
+                throw translated;
             }
         }
     }

@@ -1,21 +1,18 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text;
-using System.Text.Unicode;
 
 namespace ContinuationState.Serialization;
 
-/// <summary>Strings and object keys: the U+0000 and lone-surrogate policies, and writing long text in chunks.</summary>
+/// <summary>Strings and object keys: the U+0000 and lone-surrogate policies, which jsonb needs and the writer lacks.</summary>
 internal sealed partial class JsonCoercer
 {
-    // Longer strings are transcoded and escaped in segments, so the budget is checked as they grow.
-    private const int ChunkChars = 8192;
-    private const int ChunkBytes = 3 * ChunkChars;
+    // Longer strings go to the writer in segments, so the budget stops a huge one part-way.
+    private const int SegmentChars = 8192;
 
     private void WriteString(string text)
     {
         // UTF-8 needs at least one byte per UTF-16 unit and the quotes cost two, so this fails a huge string
-        // before anything is copied or encoded.
+        // before anything is encoded.
         var minimumBytes = text.Length + 2L;
         if (_options.NulCharacters == NulCharacterPolicy.Strip)
         {
@@ -24,84 +21,20 @@ internal sealed partial class JsonCoercer
 
         EnsureRoom(minimumBytes);
         var remaining = ApplyTextPolicies(text, keyOfCurrentObject: false).AsSpan();
-
-        // Transcoded a chunk at a time (a pair is never split: the transcoder leaves a trailing high surrogate for
-        // the next chunk), escaped, and checked against the budget as it grows.
-        var chunk = _utf8Chunk ??= ArrayPool<byte>.Shared.Rent(ChunkBytes);
-        var quoted = BeginQuoted();
-        try
+        if (remaining.Length <= SegmentChars)
         {
-            while (!remaining.IsEmpty)
-            {
-                var final = remaining.Length <= ChunkChars;
-                var status = Utf8.FromUtf16(final ? remaining : remaining[..ChunkChars], chunk, out var read, out var written, replaceInvalidSequences: false, isFinalBlock: final);
-                if (status is not (OperationStatus.Done or OperationStatus.NeedMoreData) || read == 0)
-                {
-                    // The text policies leave no unpaired surrogate; this would be a bug, not bad input.
-                    throw new InvalidOperationException($"Transcoding a string stopped with {status} after {read} characters.");
-                }
-
-                JsonStringEscaper.Escape(chunk.AsSpan(0, written), quoted);
-                remaining = remaining[read..];
-                EnsureRoom(quoted.WrittenCount);
-            }
-
-            EndQuoted(quoted);
+            _writer.WriteStringValue(remaining);
+            return;
         }
-        finally
+
+        // The writer keeps a pair split between two segments whole.
+        while (!remaining.IsEmpty)
         {
-            quoted.Clear();
+            var length = Math.Min(remaining.Length, SegmentChars);
+            _writer.WriteStringValueSegment(remaining[..length], isFinalSegment: length == remaining.Length);
+            remaining = remaining[length..];
+            CheckBudget();
         }
-    }
-
-    /// <summary>
-    /// Writes UTF-8 text that needs no policy (no U+0000, no unpaired surrogate: it came from valid UTF-8), escaped
-    /// a segment at a time like <see cref="WriteString"/>.
-    /// </summary>
-    private void WriteUtf8String(ReadOnlySpan<byte> text)
-    {
-        // Escaping only ever lengthens the text.
-        EnsureRoom(text.Length + 2L);
-        var quoted = BeginQuoted();
-        try
-        {
-            while (text.Length > ChunkBytes)
-            {
-                // Cut before a character's first byte, never inside its UTF-8 sequence.
-                var length = ChunkBytes;
-                while ((text[length] & 0xC0) == 0x80)
-                {
-                    length--;
-                }
-
-                JsonStringEscaper.Escape(text[..length], quoted);
-                text = text[length..];
-                EnsureRoom(quoted.WrittenCount);
-            }
-
-            JsonStringEscaper.Escape(text, quoted);
-            EndQuoted(quoted);
-        }
-        finally
-        {
-            quoted.Clear();
-        }
-    }
-
-    // A string is escaped into a scratch buffer between its quotes, then handed to the writer in one piece (which
-    // puts in the comma or colon before it); the scratch is zeroed after each string, as it holds user text.
-    private PooledBufferWriter BeginQuoted()
-    {
-        var quoted = _quoted ??= new PooledBufferWriter(256);
-        JsonStringEscaper.Append("\""u8, quoted);
-        return quoted;
-    }
-
-    private void EndQuoted(PooledBufferWriter quoted)
-    {
-        JsonStringEscaper.Append("\""u8, quoted);
-        EnsureRoom(quoted.WrittenCount);
-        _writer.WriteRawValue(quoted.WrittenSpan, skipInputValidation: true);
     }
 
     /// <summary>
@@ -114,7 +47,9 @@ internal sealed partial class JsonCoercer
         var name = ApplyTextPolicies(rawName, keyOfCurrentObject: true);
         if (!namesSoFar.Add(name))
         {
-            throw DuplicateKey(name);
+            throw new ContinuationJsonException(
+                _path.WithName(name),
+                "Two keys of this object become the same JSON key; jsonb would silently keep only one of them.");
         }
 
         _writer.WritePropertyName(name);
@@ -123,14 +58,11 @@ internal sealed partial class JsonCoercer
 
     private void EndMember() => _path.Pop();
 
-    private ContinuationJsonException DuplicateKey(string name) => new(
-        _path.WithName(name),
-        "Two keys of this object become the same JSON key; jsonb would silently keep only one of them.");
-
     /// <summary>
     /// Returns <paramref name="text"/> with the policies applied (the same instance when nothing needs changing)
     /// or throws under a Reject policy. <paramref name="keyOfCurrentObject"/> says whether the text is a key of
-    /// the object at the current path, for the path in the exception.
+    /// the object at the current path, for the path in the exception. The writer itself would turn a lone
+    /// surrogate into U+FFFD silently, and write U+0000 as an escape jsonb refuses.
     /// </summary>
     private string ApplyTextPolicies(string text, bool keyOfCurrentObject)
     {

@@ -64,7 +64,7 @@ public static partial class ContinuationJson
     public static byte[] SerializeToUtf8Bytes(object? value, ContinuationJsonOptions? options = null)
     {
         options ??= ContinuationJsonOptions.Default;
-        return JsonCoercer.Serialize(value, "$", options, new ContinuationJsonBudget(options.MaxBytes));
+        return JsonColumnWriter.Serialize(value, "$", options, new ContinuationJsonBudget(options.MaxBytes));
     }
 
     /// <summary>
@@ -95,6 +95,6 @@ public static partial class ContinuationJson
         ArgumentException.ThrowIfNullOrEmpty(rootPath);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(budget);
-        return JsonCoercer.Serialize(value, rootPath, options, budget);
+        return JsonColumnWriter.Serialize(value, rootPath, options, budget);
     }
 }

@@ -64,14 +64,10 @@ internal sealed partial class JsonCoercer
         var contracts = _contracts ??= [];
         if (!contracts.TryGetValue(type, out var contract))
         {
-            if (UnsupportedTypes.Reason(type) is { } reason)
-            {
-                throw Unsupported(type, reason);
-            }
-
             try
             {
-                contract = new Contract(_serializerOptions.GetTypeInfo(type), PolymorphicBaseOf(type));
+                var reason = NotDataReason(type);
+                contract = reason is null ? new Contract(_serializerOptions.GetTypeInfo(type), PolymorphicBaseOf(type)) : throw Unsupported(type, reason);
             }
             catch (Exception exception) when (exception is NotSupportedException or InvalidOperationException or ArgumentException)
             {
@@ -87,42 +83,50 @@ internal sealed partial class JsonCoercer
     private readonly record struct Contract(JsonTypeInfo Info, JsonTypeInfo? PolymorphicBase);
 
     /// <summary>
+    /// Why a type System.Text.Json would walk into as an object (or half-serialize) is not data, else null: better a
+    /// clear error at save time than a row nobody can read. The serializer itself refuses delegates, reflection
+    /// objects, native pointers and multi-dimensional arrays.
+    /// </summary>
+    private static string? NotDataReason(Type type) =>
+        typeof(Stream).IsAssignableFrom(type) ? "streams must be read into a byte[] or string first"
+        : typeof(Task).IsAssignableFrom(type) || type == typeof(ValueTask) || (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(ValueTask<>))
+            ? "tasks must be awaited first"
+        : type == typeof(CancellationToken) || typeof(WaitHandle).IsAssignableFrom(type) ? "synchronization objects are not data"
+        : type == typeof(System.Reflection.Pointer) ? "native pointers mean nothing outside this process"
+        : null;
+
+    /// <summary>
     /// The polymorphic base to write <paramref name="type"/> by: the outermost base class (else interface) that lists
     /// it as a derived type, as a collection of the root type (<c>IList&lt;AIContent&gt;</c>) is what reads it back;
     /// else the nearest polymorphic one, whose contract then refuses the unknown type. Null when no base is polymorphic.
     /// </summary>
     private JsonTypeInfo? PolymorphicBaseOf(Type type)
     {
-        JsonTypeInfo? nearest = null, outermostListing = null;
+        List<JsonTypeInfo> bases = [];
         for (var candidate = type.BaseType; candidate is not null && candidate != typeof(object) && candidate != typeof(ValueType); candidate = candidate.BaseType)
         {
-            Consider(candidate);
+            bases.AddRange(PolymorphicContract(candidate));
         }
 
-        foreach (var candidate in nearest is null ? type.GetInterfaces() : [])
+        bases = bases.Count > 0 ? bases : [.. type.GetInterfaces().SelectMany(PolymorphicContract)];
+        return bases.LastOrDefault(info => info.PolymorphismOptions!.DerivedTypes.Any(derived => derived.DerivedType == type)) ?? bases.FirstOrDefault();
+    }
+
+    private IEnumerable<JsonTypeInfo> PolymorphicContract(Type candidate)
+    {
+        JsonTypeInfo info;
+        try
         {
-            Consider(candidate);
+            info = _serializerOptions.GetTypeInfo(candidate);
+        }
+        catch (Exception exception) when (exception is NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            yield break; // a base System.Text.Json cannot describe (an open generic, a ref struct) declares no polymorphism either
         }
 
-        return outermostListing ?? nearest;
-
-        void Consider(Type candidate)
+        if (info.PolymorphismOptions is { DerivedTypes.Count: > 0 })
         {
-            JsonTypeInfo info;
-            try
-            {
-                info = _serializerOptions.GetTypeInfo(candidate);
-            }
-            catch (Exception exception) when (exception is NotSupportedException or InvalidOperationException or ArgumentException)
-            {
-                return; // a base System.Text.Json cannot describe (an open generic, a ref struct) declares no polymorphism either
-            }
-
-            if (info.PolymorphismOptions is { DerivedTypes.Count: > 0 } polymorphism)
-            {
-                nearest ??= info;
-                outermostListing = polymorphism.DerivedTypes.Any(derived => derived.DerivedType == type) ? info : outermostListing;
-            }
+            yield return info;
         }
     }
 
@@ -305,8 +309,7 @@ internal sealed partial class JsonCoercer
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
-            var keyPath = new JsonPathBuilder(_path + "[<key>]");
-            new JsonCoercer(writer, _options, _serializerOptions, keyPath, _open, _depth, _limitBytes, _availableBytes - WrittenBytes).WriteValue(key);
+            new JsonCoercer(this, writer).WriteValue(key);
         }
 
         var json = buffer.WrittenSpan;

@@ -53,40 +53,31 @@ internal sealed partial class JsonCoercer
     /// <param name="limitBytes">The limit named in <see cref="StateTooLargeException"/>.</param>
     /// <param name="copyParsedJson">Whether parsed JSON that needs no policy is copied as it was parsed.</param>
     public JsonCoercer(Utf8JsonWriter writer, ContinuationJsonOptions options, long limitBytes, bool copyParsedJson = false)
-        : this(writer, options, options.EffectiveSerializerOptions, new JsonPathBuilder("$"), new HashSet<object>(ReferenceEqualityComparer.Instance), 0, limitBytes, 0)
-    {
-        _copyParsedJson = copyParsedJson;
-    }
-
-    private JsonCoercer(
-        Utf8JsonWriter writer,
-        ContinuationJsonOptions options,
-        JsonSerializerOptions serializerOptions,
-        JsonPathBuilder path,
-        HashSet<object> open,
-        int depth,
-        long limitBytes,
-        long availableBytes)
     {
         _writer = writer;
         _options = options;
-        _serializerOptions = serializerOptions;
-        _path = path;
-        _open = open;
-        _depth = depth;
+        _serializerOptions = options.EffectiveSerializerOptions;
+        _path = new JsonPathBuilder("$");
+        _open = new HashSet<object>(ReferenceEqualityComparer.Instance);
         _limitBytes = limitBytes;
-        _availableBytes = availableBytes;
+        _copyParsedJson = copyParsedJson;
+    }
+
+    /// <summary>A coercer for the JSON of one dictionary key: its own writer, the key's depth, cycles and budget.</summary>
+    private JsonCoercer(JsonCoercer parent, Utf8JsonWriter writer)
+    {
+        _writer = writer;
+        _options = parent._options;
+        _serializerOptions = parent._serializerOptions;
+        _path = new JsonPathBuilder(parent._path + "[<key>]");
+        _open = parent._open;
+        _limitBytes = parent._limitBytes;
+        _availableBytes = parent._availableBytes - parent.WrittenBytes;
+        _depth = parent._depth;
+        _contracts = parent._contracts;
     }
 
     private long WrittenBytes => _writer.BytesCommitted + _writer.BytesPending;
-
-    /// <summary>Serializes one value, spending its size from <paramref name="budget"/>.</summary>
-    public static byte[] Serialize(object? value, string rootPath, ContinuationJsonOptions options, ContinuationJsonBudget budget)
-    {
-        using var columns = new JsonColumnWriter(options, budget);
-        columns.Write(value, rootPath);
-        return columns.ToArray();
-    }
 
     /// <summary>
     /// Writes <paramref name="value"/> as a new JSON document after whatever the writer has written, with paths

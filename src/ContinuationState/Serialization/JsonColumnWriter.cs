@@ -39,14 +39,19 @@ internal sealed class JsonColumnWriter : IDisposable
         _coercer = new JsonCoercer(_writer, options, budget.LimitBytes, copyParsedJson: forJsonb);
     }
 
+    /// <summary>Serializes one value, spending its size from <paramref name="budget"/>.</summary>
+    public static byte[] Serialize(object? value, string rootPath, ContinuationJsonOptions options, ContinuationJsonBudget budget)
+    {
+        using var columns = new JsonColumnWriter(options, budget);
+        columns.Write(value, rootPath);
+        return columns.WrittenSpan.ToArray();
+    }
+
     /// <summary>Everything written so far, column after column.</summary>
     public ReadOnlySpan<byte> WrittenSpan => _buffer.WrittenSpan;
 
     /// <summary>Everything written so far, without a copy.</summary>
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.WrittenMemory;
-
-    /// <summary>A copy of everything written so far, in an array of exactly that size.</summary>
-    public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
 
     /// <summary>
     /// The raw size of <paramref name="value"/> when it is parsed JSON (a <see cref="JsonElement"/> or

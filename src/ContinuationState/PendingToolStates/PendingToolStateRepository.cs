@@ -102,7 +102,26 @@ public sealed partial class PendingToolStateRepository
                 ? new InvalidConversationIdException(conversation.Text)
                 : new ConversationNotFoundException(conversation.Text, e);
         }
-        catch (Exception e) when (DbErrors.Translate(e) is { } translated)
+        catch (Exception e)
+        {
+            ThrowSendFailure(snapshot, e);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// After a statement that sent a snapshot's parts failed: throws the library's exception for it, if there is one.
+    /// A failure below the server (a broken connection, a cancellation mid-send) may leave the driver still reading the
+    /// parts' array, so it must not go back to the pool for others to fill.
+    /// </summary>
+    private static void ThrowSendFailure(SnapshotParameters snapshot, Exception e)
+    {
+        if (e is not PostgresException)
+        {
+            snapshot.KeepOutOfPool();
+        }
+
+        if (DbErrors.Translate(e) is { } translated)
         {
             throw translated;
         }

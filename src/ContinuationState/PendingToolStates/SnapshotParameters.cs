@@ -9,12 +9,13 @@ namespace ContinuationState.Internal;
 /// <summary>
 /// A snapshot's parts serialized to jsonb. Every part is serialized, and checked against one byte budget, before
 /// anything is sent: a bad value never leaves a half-written row. The parts are written one after another with one
-/// writer into one array, which the parameters point into; dispose this once the statement has run, which zeroes the
-/// array, so the state does not outlive the statement in this process's memory.
+/// writer into one pooled array, which the parameters point into; dispose this once the statement has run, which
+/// zeroes the array and returns it to the pool.
 /// </summary>
 internal sealed class SnapshotParameters : IDisposable
 {
-    private ReadOnlyMemory<byte> _json;
+    private JsonColumnWriter? _columns;
+    private bool _keepOutOfPool;
     private readonly ReadOnlyMemory<byte> _messages;
     private readonly ReadOnlyMemory<byte> _pendingToolCalls;
     private readonly ReadOnlyMemory<byte> _toolsDict;
@@ -44,7 +45,6 @@ internal sealed class SnapshotParameters : IDisposable
             json = Write(snapshot, options, forJsonb: false, out messages, out pendingToolCalls, out toolsDict, out toolSchemas, out agentConfig, out clientTools);
         }
 
-        _json = json;
         _messages = json[messages];
         _pendingToolCalls = json[pendingToolCalls];
         _toolsDict = json[toolsDict];
@@ -59,7 +59,7 @@ internal sealed class SnapshotParameters : IDisposable
         TotalBytes = json.Length;
     }
 
-    private static ReadOnlyMemory<byte> Write(
+    private ReadOnlyMemory<byte> Write(
         ContinuationSnapshot snapshot,
         ContinuationJsonOptions options,
         bool forJsonb,
@@ -74,31 +74,55 @@ internal sealed class SnapshotParameters : IDisposable
         var expectedBytes = (long)JsonColumnWriter.ParsedJsonLength(snapshot.Messages) + JsonColumnWriter.ParsedJsonLength(snapshot.PendingToolCalls)
             + JsonColumnWriter.ParsedJsonLength(snapshot.ToolsDict) + JsonColumnWriter.ParsedJsonLength(snapshot.ToolSchemas)
             + JsonColumnWriter.ParsedJsonLength(snapshot.AgentConfig) + JsonColumnWriter.ParsedJsonLength(snapshot.ClientTools);
-        using var columns = new JsonColumnWriter(options, budget, expectedBytes, forJsonb);
-        messages = columns.Write(snapshot.Messages, "$.messages");
-        pendingToolCalls = columns.Write(snapshot.PendingToolCalls, "$.pending_tool_calls");
-        toolsDict = columns.Write(snapshot.ToolsDict, "$.tools_dict");
-        toolSchemas = columns.Write(snapshot.ToolSchemas, "$.tool_schemas");
-        agentConfig = columns.Write(snapshot.AgentConfig, "$.agent_config");
-        clientTools = snapshot.ClientTools is null ? null : columns.Write(snapshot.ClientTools, "$.client_tools");
+        var columns = new JsonColumnWriter(options, budget, expectedBytes, forJsonb);
+        try
+        {
+            messages = columns.Write(snapshot.Messages, "$.messages");
+            pendingToolCalls = columns.Write(snapshot.PendingToolCalls, "$.pending_tool_calls");
+            toolsDict = columns.Write(snapshot.ToolsDict, "$.tools_dict");
+            toolSchemas = columns.Write(snapshot.ToolSchemas, "$.tool_schemas");
+            agentConfig = columns.Write(snapshot.AgentConfig, "$.agent_config");
+            clientTools = snapshot.ClientTools is null ? null : columns.Write(snapshot.ClientTools, "$.client_tools");
+        }
+        catch
+        {
+            columns.Dispose();
+            throw;
+        }
 
-        // The parameters point into the array the parts were written to, with no copy.
+        // The parameters point into the pooled array the parts were written to, with no copy; it is zeroed before it
+        // goes back to the pool (Dispose), as it holds user state.
+        _columns = columns;
         return columns.WrittenMemory;
     }
 
     /// <summary>The JSON size of all parts together.</summary>
     public long TotalBytes { get; }
 
-    /// <summary>Zeroes the parts; the parameters must not be used after.</summary>
+    /// <summary>
+    /// Zeroes the parts and returns their array to the pool (or, after <see cref="KeepOutOfPool"/>, only zeroes it);
+    /// the parameters must not be used after.
+    /// </summary>
     public void Dispose()
     {
-        if (MemoryMarshal.TryGetArray(_json, out var array))
+        if (Interlocked.Exchange(ref _columns, null) is { } columns)
         {
-            array.AsSpan().Clear();
+            if (Volatile.Read(ref _keepOutOfPool))
+            {
+                MemoryMarshal.AsMemory(columns.WrittenMemory).Span.Clear();
+            }
+            else
+            {
+                columns.Dispose();
+            }
         }
-
-        _json = default;
     }
+
+    /// <summary>
+    /// Leaves the array to the garbage collector instead of the pool: a statement that failed below the server (a
+    /// broken connection, a cancellation mid-send) may leave the driver still reading it.
+    /// </summary>
+    public void KeepOutOfPool() => Volatile.Write(ref _keepOutOfPool, true);
 
     public static SnapshotParameters Serialize(ContinuationSnapshot snapshot, ContinuationJsonOptions options) => new(snapshot, options);
 

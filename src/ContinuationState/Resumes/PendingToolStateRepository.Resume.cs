@@ -112,9 +112,10 @@ public sealed partial class PendingToolStateRepository
                 var row = await _connection.QuerySingleOrDefaultAsync<SavedRow>(Command(_resumeSql.PauseAgain, next.WithKeys(parameters), cancellationToken)).ConfigureAwait(false);
                 return row is null ? null : new SavedState(row.id, row.created_at, row.expires_at);
             }
-            catch (Exception e) when (DbErrors.Translate(e) is { } translated)
+            catch (Exception e)
             {
-                throw translated;
+                ThrowSendFailure(next, e);
+                throw;
             }
         }
     }

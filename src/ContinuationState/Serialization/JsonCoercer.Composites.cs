@@ -42,11 +42,7 @@ internal sealed partial class JsonCoercer
         }
         else if (contract.Info.Kind == JsonTypeInfoKind.Dictionary)
         {
-            Enter(value);
-            _writer.WriteStartObject();
-            WriteEntries(EntriesOf(value), MemberNamesAtThisDepth());
-            _writer.WriteEndObject();
-            Exit(value);
+            WriteObject(value, EntriesOf(value));
         }
         else if (contract.Info.Kind == JsonTypeInfoKind.Enumerable && value is IEnumerable items)
         {
@@ -239,6 +235,15 @@ internal sealed partial class JsonCoercer
         Exit(container);
     }
 
+    private void WriteObject(object container, IEnumerable<KeyValuePair<object?, object?>> entries)
+    {
+        Enter(container);
+        _writer.WriteStartObject();
+        WriteEntries(entries, MemberNamesAtThisDepth());
+        _writer.WriteEndObject();
+        Exit(container);
+    }
+
     /// <summary>Writes entries as members of the object already started; also used for extension data.</summary>
     private void WriteEntries(IEnumerable<KeyValuePair<object?, object?>> entries, HashSet<string> names)
     {
@@ -280,8 +285,8 @@ internal sealed partial class JsonCoercer
 
     /// <summary>
     /// A dictionary key as JSON key text: strings as they are; numbers and bools as their JSON literal; the
-    /// fixed-format scalars (dates, Guids, decimals) and enums as their string value; anything else as its compact
-    /// JSON text under these same rules (a record key becomes <c>{"X":1}</c>), or the string itself when that JSON
+    /// fixed-format scalars (dates, Guids, decimals) and enums as their string value; anything else as the compact
+    /// JSON System.Text.Json writes for it (a record key becomes <c>{"X":1}</c>), or the string itself when that JSON
     /// is a string (a byte[] key becomes its base64 text). Text policies are applied afterwards, by BeginMember.
     /// </summary>
     private string KeyToString(object? key)
@@ -299,27 +304,28 @@ internal sealed partial class JsonCoercer
                 return ((IFormattable)key).ToString(null, System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        if (key is not null && FormatFixedString(key) is { } scalar)
+        if (FormatFixedString(key!) is { } scalar)
         {
             return scalar;
         }
 
-        // Walk the key with its own writer, sharing depth and cycle tracking so that a key which (indirectly)
-        // contains this very dictionary is reported as a cycle instead of recursing forever.
+        var info = ContractOf(key!.GetType()).Info;
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
-            new JsonCoercer(this, writer).WriteValue(key);
+            try
+            {
+                // A key that contains its own dictionary fails here (its type is no supported key), not forever.
+                JsonSerializer.Serialize(writer, key, info);
+            }
+            catch (Exception exception) when (exception is NotSupportedException or JsonException or InvalidOperationException or ArgumentException)
+            {
+                throw Unsupported(info.Type, exception.Message, exception);
+            }
         }
 
-        var json = buffer.WrittenSpan;
-        if (json[0] != (byte)'"')
-        {
-            return System.Text.Encoding.UTF8.GetString(json);
-        }
-
-        var reader = new Utf8JsonReader(json);
+        var reader = new Utf8JsonReader(buffer.WrittenSpan);
         reader.Read();
-        return reader.GetString()!;
+        return reader.TokenType == JsonTokenType.String ? reader.GetString()! : System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }

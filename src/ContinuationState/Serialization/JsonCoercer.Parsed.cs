@@ -22,7 +22,7 @@ internal sealed partial class JsonCoercer
         if (_copyParsedJson && element.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
         {
             var raw = JsonMarshal.GetRawUtf8Value(element);
-            if (WrittenBytes + raw.Length <= _availableBytes && StorableJson.IsStorableAsParsed(raw, _options.MaxDepth - _depth))
+            if (WrittenBytes + raw.Length <= _availableBytes && StorableJson.IsStorableAsParsed(element, _options.MaxDepth - _depth))
             {
                 _writer.WriteRawValue(raw, skipInputValidation: true);
                 return;
@@ -160,28 +160,17 @@ internal sealed partial class JsonCoercer
             case JsonObject jsonObject:
                 // System.Text.Json builds the object's dictionary on first use and throws for what it cannot hold (a
                 // duplicate name, a name with a lone surrogate): those become ours, with the path.
-                List<KeyValuePair<string, JsonNode?>> members;
+                List<KeyValuePair<object?, object?>> members;
                 try
                 {
-                    members = [.. jsonObject];
+                    members = [.. jsonObject.Select(static member => new KeyValuePair<object?, object?>(member.Key, member.Value))];
                 }
                 catch (Exception e) when (e is ArgumentException or InvalidOperationException)
                 {
                     throw new ContinuationJsonException(_path.ToString(), $"The JSON object cannot be read: {e.Message}", e);
                 }
 
-                Enter(null);
-                _writer.WriteStartObject();
-                var names = MemberNamesAtThisDepth();
-                foreach (var (name, child) in members)
-                {
-                    BeginMember(name, names);
-                    WriteValue(child);
-                    EndMember();
-                }
-
-                _writer.WriteEndObject();
-                Exit(null);
+                WriteObject(jsonObject, members);
                 break;
             case JsonArray array:
                 WriteArray(array, array);

@@ -63,20 +63,6 @@ internal sealed partial class JsonCoercer
         _copyParsedJson = copyParsedJson;
     }
 
-    /// <summary>A coercer for the JSON of one dictionary key: its own writer, the key's depth, cycles and budget.</summary>
-    private JsonCoercer(JsonCoercer parent, Utf8JsonWriter writer)
-    {
-        _writer = writer;
-        _options = parent._options;
-        _serializerOptions = parent._serializerOptions;
-        _path = new JsonPathBuilder(parent._path + "[<key>]");
-        _open = parent._open;
-        _limitBytes = parent._limitBytes;
-        _availableBytes = parent._availableBytes - parent.WrittenBytes;
-        _depth = parent._depth;
-        _contracts = parent._contracts;
-    }
-
     private long WrittenBytes => _writer.BytesCommitted + _writer.BytesPending;
 
     /// <summary>

@@ -1,13 +1,14 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using CommunityToolkit.HighPerformance.Buffers;
 using System.Text.Json;
 
 namespace ContinuationState.Serialization;
 
 /// <summary>
-/// Writes the JSON of one or more columns one after another into one buffer, with one writer, one path and one
+/// Writes the JSON of one or more columns one after another into one pooled buffer, with one writer, one path and one
 /// coercer, spending every column's size from one budget. What a column wrote is found by the range
-/// <see cref="Write"/> returns, in <see cref="WrittenMemory"/>, which can be sent as it is.
+/// <see cref="Write"/> returns, in <see cref="WrittenMemory"/>, which can be sent as it is until this is disposed.
 /// </summary>
 internal sealed class JsonColumnWriter : IDisposable
 {
@@ -15,7 +16,7 @@ internal sealed class JsonColumnWriter : IDisposable
     // size never outgrows the first array.
     private const int Slack = 8 * 1024;
 
-    private readonly ArrayBufferWriter<byte> _buffer;
+    private readonly ArrayPoolBufferWriter<byte> _buffer;
     private readonly Utf8JsonWriter _writer;
     private readonly JsonCoercer _coercer;
     private readonly ContinuationJsonBudget _budget;
@@ -34,7 +35,7 @@ internal sealed class JsonColumnWriter : IDisposable
     public JsonColumnWriter(ContinuationJsonOptions options, ContinuationJsonBudget budget, long expectedBytes = 0, bool forJsonb = false)
     {
         _budget = budget;
-        _buffer = new ArrayBufferWriter<byte>((int)Math.Min(Math.Min(expectedBytes, budget.Remaining) + Slack, Array.MaxLength));
+        _buffer = new ArrayPoolBufferWriter<byte>(ZeroingPool.Instance, (int)Math.Min(Math.Min(expectedBytes, budget.Remaining) + Slack, Array.MaxLength));
         _writer = new Utf8JsonWriter(_buffer, JsonCoercer.WriterOptions);
         _coercer = new JsonCoercer(_writer, options, budget.LimitBytes, copyParsedJson: forJsonb);
     }
@@ -86,5 +87,23 @@ internal sealed class JsonColumnWriter : IDisposable
         return start.._buffer.WrittenCount;
     }
 
-    public void Dispose() => _writer.Dispose();
+    /// <summary>Gives the buffer back, zeroed; <see cref="WrittenMemory"/> must not be used after.</summary>
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _buffer.Dispose();
+    }
+
+    /// <summary>
+    /// <see cref="ArrayPool{T}.Shared"/>, with every array zeroed as it goes back, the one outgrown mid-write too: they
+    /// held user state, and the next renter may be anyone.
+    /// </summary>
+    private sealed class ZeroingPool : ArrayPool<byte>
+    {
+        public static readonly ZeroingPool Instance = new();
+
+        public override byte[] Rent(int minimumLength) => Shared.Rent(minimumLength);
+
+        public override void Return(byte[] array, bool clearArray = false) => Shared.Return(array, clearArray: true);
+    }
 }

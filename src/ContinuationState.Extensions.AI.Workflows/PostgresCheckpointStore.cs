@@ -121,8 +121,7 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
         // The same check under the library's text policies and size limit as any stored state. A checkpoint that needs
         // no change goes out as the bytes the framework wrote, escapes and all (the copy path jsonb columns use: it
         // keeps the text, which a json column stores as is); one that does is walked, and the path of the offending
-        // value named, before anything is sent.
-        // Sent from the buffer it was written to: no per-call copy of a large checkpoint.
+        // value named, before anything is sent. Sent from the pooled buffer it was written to: no copy of a large checkpoint.
         using var json = new JsonColumnWriter(_json, new ContinuationJsonBudget(_json.MaxBytes), JsonColumnWriter.ParsedJsonLength(value), forJsonb: true);
         json.Write(value, "$");
         var utf8 = json.WrittenMemory;

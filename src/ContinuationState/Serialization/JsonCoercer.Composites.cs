@@ -22,6 +22,10 @@ internal sealed partial class JsonCoercer
     // default(T) of value-type properties, for JsonIgnoreCondition.WhenWritingDefault.
     private static readonly ConcurrentDictionary<Type, object?> DefaultValues = new();
 
+    // Contracts by runtime type, for each serializer options: read-only once used, so what they say of a type never
+    // changes, and a save need not ask again (its polymorphic base takes a look at every base type and interface).
+    private static readonly ConditionalWeakTable<JsonSerializerOptions, ConcurrentDictionary<Type, Contract>> ContractsByOptions = new();
+
     private void WriteComposite(object value)
     {
         var type = value.GetType();
@@ -56,9 +60,7 @@ internal sealed partial class JsonCoercer
 
     private Contract ContractOf(Type type)
     {
-        // The options cache contracts too, but validate the type on every lookup: a message list asks thousands of times.
-        var contracts = _contracts ??= [];
-        if (!contracts.TryGetValue(type, out var contract))
+        if (!_contracts.TryGetValue(type, out var contract))
         {
             try
             {
@@ -70,7 +72,7 @@ internal sealed partial class JsonCoercer
                 throw Unsupported(type, exception.Message, exception);
             }
 
-            contracts.Add(type, contract);
+            _contracts.TryAdd(type, contract);
         }
 
         return contract;

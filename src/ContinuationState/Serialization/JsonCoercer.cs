@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -42,9 +43,9 @@ internal sealed partial class JsonCoercer
     private long _availableBytes;
     private int _depth;
 
-    // Made on first use: contracts by runtime type, and one set of member names per nesting level (an object's
-    // names are done with before a sibling at the same level starts).
-    private Dictionary<Type, Contract>? _contracts;
+    // Contracts by runtime type (shared by every coercer with the same serializer options), and one set of member
+    // names per nesting level, made on first use (an object's names are done with before a sibling at its level starts).
+    private readonly ConcurrentDictionary<Type, Contract> _contracts;
     private List<HashSet<string>>? _memberNames;
 
     /// <summary>A coercer for columns written by <see cref="WriteRoot"/>.</summary>
@@ -57,6 +58,7 @@ internal sealed partial class JsonCoercer
         _writer = writer;
         _options = options;
         _serializerOptions = options.EffectiveSerializerOptions;
+        _contracts = ContractsByOptions.GetValue(_serializerOptions, static _ => new ConcurrentDictionary<Type, Contract>());
         _path = new JsonPathBuilder("$");
         _open = new HashSet<object>(ReferenceEqualityComparer.Instance);
         _limitBytes = limitBytes;

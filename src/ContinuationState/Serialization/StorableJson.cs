@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Globalization;
+using System.Buffers.Text;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -126,6 +126,11 @@ internal static class StorableJson
     /// </summary>
     private static bool IsGap(ReadOnlySpan<byte> gap, byte separator)
     {
+        if (gap.Length == (separator == 0 ? 0 : 1) && (separator == 0 || gap[0] == separator))
+        {
+            return true; // compact JSON: nothing, or the separator alone
+        }
+
         var at = separator == 0 ? gap.Length : gap.IndexOf(separator);
         return at >= 0 && gap[..at].IndexOfAnyExcept(JsonWhitespace) < 0
             && (at == gap.Length || gap[(at + 1)..].IndexOfAnyExcept(JsonWhitespace) < 0);
@@ -168,5 +173,5 @@ internal static class StorableJson
     }
 
     private static int Hex4(ReadOnlySpan<byte> digits)
-        => ushort.TryParse(digits[..Math.Min(4, digits.Length)], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var code) ? code : -1;
+        => Utf8Parser.TryParse(digits[..4], out ushort code, out _, 'X') ? code : -1;
 }

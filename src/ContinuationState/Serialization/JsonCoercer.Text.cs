@@ -11,9 +11,6 @@ internal sealed partial class JsonCoercer
     // Longer strings go to the writer in segments, so the budget stops a huge one part-way.
     private const int SegmentChars = 8192;
 
-    // Shorter strings are transcoded on the stack.
-    private const int SmallChars = 256;
-
     private void WriteString(string text)
     {
         // UTF-8 needs at least one byte per UTF-16 unit and the quotes cost two, so this fails a huge string
@@ -30,37 +27,35 @@ internal sealed partial class JsonCoercer
         // Transcoded to UTF-8 first: the writer escapes UTF-8 faster than UTF-16 (1.6 against 2.7 ms per MB of chat
         // text with emoji). Long text a segment at a time, so the budget stops it part-way; the transcoder never splits
         // a pair, it leaves a trailing high surrogate for the next segment.
-        var rented = remaining.Length > SmallChars ? ArrayPool<byte>.Shared.Rent(3 * Math.Min(remaining.Length, SegmentChars)) : null;
-        Span<byte> utf8 = rented ?? stackalloc byte[3 * SmallChars];
-        try
+        var utf8 = _utf8 ??= ArrayPool<byte>.Shared.Rent(3 * SegmentChars);
+        var first = true;
+        do
         {
-            var first = true;
-            do
+            var final = remaining.Length <= SegmentChars;
+            Utf8.FromUtf16(final ? remaining : remaining[..SegmentChars], utf8, out var read, out var written, replaceInvalidSequences: false, isFinalBlock: final);
+            if (first && final)
             {
-                var final = remaining.Length <= SegmentChars;
-                Utf8.FromUtf16(final ? remaining : remaining[..SegmentChars], utf8, out var read, out var written, replaceInvalidSequences: false, isFinalBlock: final);
-                if (first && final)
-                {
-                    _writer.WriteStringValue(utf8[..written]);
-                }
-                else
-                {
-                    _writer.WriteStringValueSegment(utf8[..written], final);
-                }
+                _writer.WriteStringValue(utf8.AsSpan(0, written));
+            }
+            else
+            {
+                _writer.WriteStringValueSegment(utf8.AsSpan(0, written), final);
+            }
 
-                remaining = remaining[read..];
-                first = false;
-                CheckBudget();
-            }
-            while (!remaining.IsEmpty);
+            remaining = remaining[read..];
+            first = false;
+            CheckBudget();
         }
-        finally
+        while (!remaining.IsEmpty);
+    }
+
+    /// <summary>Zeroes and returns the buffer strings are transcoded in, if one was rented: it held user text.</summary>
+    public void ReturnScratch()
+    {
+        if (_utf8 is { } utf8)
         {
-            if (rented is not null)
-            {
-                // User text: cleared before the pool hands the array to anyone else.
-                ArrayPool<byte>.Shared.Return(rented, clearArray: true);
-            }
+            _utf8 = null;
+            ArrayPool<byte>.Shared.Return(utf8, clearArray: true);
         }
     }
 

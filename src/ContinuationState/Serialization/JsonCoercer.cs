@@ -48,6 +48,9 @@ internal sealed partial class JsonCoercer
     private readonly ConcurrentDictionary<Type, Contract> _contracts;
     private List<HashSet<string>>? _memberNames;
 
+    // Made on first use by strings: where they are transcoded to UTF-8 (see ReturnScratch).
+    private byte[]? _utf8;
+
     /// <summary>A coercer for columns written by <see cref="WriteRoot"/>.</summary>
     /// <param name="writer">Where the JSON goes.</param>
     /// <param name="options">The policies and limits.</param>

@@ -90,6 +90,7 @@ internal sealed class JsonColumnWriter : IDisposable
     /// <summary>Gives the buffer back, zeroed; <see cref="WrittenMemory"/> must not be used after.</summary>
     public void Dispose()
     {
+        _coercer.ReturnScratch();
         _writer.Dispose();
         _buffer.Dispose();
     }

@@ -121,22 +121,12 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
         // The same check under the library's text policies and size limit as any stored state. A checkpoint that needs
         // no change goes out as the bytes the framework wrote, escapes and all (the copy path jsonb columns use: it
         // keeps the text, which a json column stores as is); one that does is walked, and the path of the offending
-        // value named, before anything is sent.
-        // Written into one pooled buffer, sent from it, and the buffer given back: no per-call copy of a large checkpoint.
+        // value named, before anything is sent. Sent from the pooled buffer it was written to: no copy of a large checkpoint.
         using var json = new JsonColumnWriter(_json, new ContinuationJsonBudget(_json.MaxBytes), JsonColumnWriter.ParsedJsonLength(value), forJsonb: true);
         json.Write(value, "$");
-        var utf8 = json.DetachPooled(out var pooled);
+        var utf8 = json.WrittenMemory;
         var checkpointId = Guid.NewGuid().ToString("N");
-
-        try
-        {
-            await SendAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            PooledBufferWriter.ReturnToPool(pooled, utf8.Length);
-        }
-
+        await SendAsync().ConfigureAwait(false);
         return new CheckpointInfo(sessionId, checkpointId);
 
         Task<int> SendAsync() => _commands.RunAsync(

@@ -1,4 +1,5 @@
 using System.Data;
+using System.Runtime.InteropServices;
 using ContinuationState.Serialization;
 using Dapper;
 using Npgsql;
@@ -8,12 +9,12 @@ namespace ContinuationState.Internal;
 /// <summary>
 /// A snapshot's parts serialized to jsonb. Every part is serialized, and checked against one byte budget, before
 /// anything is sent: a bad value never leaves a half-written row. The parts are written one after another with one
-/// writer into one rented array, which the parameters point into; dispose this once the statement has run, which
+/// writer into one pooled array, which the parameters point into; dispose this once the statement has run, which
 /// zeroes the array and returns it to the pool.
 /// </summary>
 internal sealed class SnapshotParameters : IDisposable
 {
-    private byte[]? _pooled;
+    private JsonColumnWriter? _columns;
     private bool _keepOutOfPool;
     private readonly ReadOnlyMemory<byte> _messages;
     private readonly ReadOnlyMemory<byte> _pendingToolCalls;
@@ -73,17 +74,26 @@ internal sealed class SnapshotParameters : IDisposable
         var expectedBytes = (long)JsonColumnWriter.ParsedJsonLength(snapshot.Messages) + JsonColumnWriter.ParsedJsonLength(snapshot.PendingToolCalls)
             + JsonColumnWriter.ParsedJsonLength(snapshot.ToolsDict) + JsonColumnWriter.ParsedJsonLength(snapshot.ToolSchemas)
             + JsonColumnWriter.ParsedJsonLength(snapshot.AgentConfig) + JsonColumnWriter.ParsedJsonLength(snapshot.ClientTools);
-        using var columns = new JsonColumnWriter(options, budget, expectedBytes, forJsonb);
-        messages = columns.Write(snapshot.Messages, "$.messages");
-        pendingToolCalls = columns.Write(snapshot.PendingToolCalls, "$.pending_tool_calls");
-        toolsDict = columns.Write(snapshot.ToolsDict, "$.tools_dict");
-        toolSchemas = columns.Write(snapshot.ToolSchemas, "$.tool_schemas");
-        agentConfig = columns.Write(snapshot.AgentConfig, "$.agent_config");
-        clientTools = snapshot.ClientTools is null ? null : columns.Write(snapshot.ClientTools, "$.client_tools");
+        var columns = new JsonColumnWriter(options, budget, expectedBytes, forJsonb);
+        try
+        {
+            messages = columns.Write(snapshot.Messages, "$.messages");
+            pendingToolCalls = columns.Write(snapshot.PendingToolCalls, "$.pending_tool_calls");
+            toolsDict = columns.Write(snapshot.ToolsDict, "$.tools_dict");
+            toolSchemas = columns.Write(snapshot.ToolSchemas, "$.tool_schemas");
+            agentConfig = columns.Write(snapshot.AgentConfig, "$.agent_config");
+            clientTools = snapshot.ClientTools is null ? null : columns.Write(snapshot.ClientTools, "$.client_tools");
+        }
+        catch
+        {
+            columns.Dispose();
+            throw;
+        }
 
-        // The parameters point into the rented array the parts were written to, with no copy; it is zeroed before it
+        // The parameters point into the pooled array the parts were written to, with no copy; it is zeroed before it
         // goes back to the pool (Dispose), as it holds user state.
-        return columns.DetachPooled(out _pooled);
+        _columns = columns;
+        return columns.WrittenMemory;
     }
 
     /// <summary>The JSON size of all parts together.</summary>
@@ -95,15 +105,15 @@ internal sealed class SnapshotParameters : IDisposable
     /// </summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _pooled, null) is { } array)
+        if (Interlocked.Exchange(ref _columns, null) is { } columns)
         {
             if (Volatile.Read(ref _keepOutOfPool))
             {
-                array.AsSpan(0, (int)TotalBytes).Clear();
+                MemoryMarshal.AsMemory(columns.WrittenMemory).Span.Clear();
             }
             else
             {
-                PooledBufferWriter.ReturnToPool(array, (int)TotalBytes);
+                columns.Dispose();
             }
         }
     }

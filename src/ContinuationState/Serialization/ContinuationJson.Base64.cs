@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
@@ -6,6 +7,9 @@ namespace ContinuationState.Serialization;
 /// <summary>Strict base64: the inverse of the byte-array rule.</summary>
 public static partial class ContinuationJson
 {
+    private const string Base64AlphabetText = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    private static readonly SearchValues<char> Base64Alphabet = SearchValues.Create(Base64AlphabetText);
+
     /// <summary>
     /// Decodes base64 as <see cref="SerializeToUtf8Bytes"/> writes it, and nothing looser: the standard alphabet
     /// (<c>A–Z a–z 0–9 + /</c>), length a multiple of four, <c>=</c> padding only at the end, no whitespace, and
@@ -50,36 +54,20 @@ public static partial class ContinuationJson
         }
 
         var padding = text.EndsWith("==", StringComparison.Ordinal) ? 2 : text.EndsWith('=') ? 1 : 0;
-        var dataLength = text.Length - padding;
-        for (var i = 0; i < dataLength; i++)
+        var data = text.AsSpan(0, text.Length - padding);
+        if (data.IndexOfAnyExcept(Base64Alphabet) is >= 0 and var i)
         {
-            var c = text[i];
-            if (Base64Value(c) < 0)
-            {
-                var at = i.ToString(CultureInfo.InvariantCulture);
-                var code = ((int)c).ToString("X4", CultureInfo.InvariantCulture);
-                return c == '='
-                    ? $"padding '=' at index {at} is not at the end"
-                    : $"character U+{code} at index {at} is not in the standard base64 alphabet (A-Z, a-z, 0-9, '+', '/')";
-            }
+            var at = i.ToString(CultureInfo.InvariantCulture);
+            var code = ((int)data[i]).ToString("X4", CultureInfo.InvariantCulture);
+            return data[i] == '='
+                ? $"padding '=' at index {at} is not at the end"
+                : $"character U+{code} at index {at} is not in the standard base64 alphabet (A-Z, a-z, 0-9, '+', '/')";
         }
 
         // Canonical form: the bits the padding leaves unused must be zero, or two texts would decode alike.
-        if (padding > 0 && (Base64Value(text[dataLength - 1]) & (padding == 2 ? 0x0F : 0x03)) != 0)
-        {
-            return "the last character before the padding has non-zero unused bits (not canonical)";
-        }
-
-        return null;
+        var lastValue = padding > 0 ? Base64AlphabetText.IndexOf(data[^1], StringComparison.Ordinal) : 0;
+        return (lastValue & (padding == 2 ? 0x0F : 0x03)) != 0
+            ? "the last character before the padding has non-zero unused bits (not canonical)"
+            : null;
     }
-
-    private static int Base64Value(char c) => c switch
-    {
-        >= 'A' and <= 'Z' => c - 'A',
-        >= 'a' and <= 'z' => c - 'a' + 26,
-        >= '0' and <= '9' => c - '0' + 52,
-        '+' => 62,
-        '/' => 63,
-        _ => -1,
-    };
 }

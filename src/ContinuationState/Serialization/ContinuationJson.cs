@@ -41,7 +41,8 @@ namespace ContinuationState.Serialization;
 /// <c>[JsonPropertyName]</c>, <c>[JsonIgnore]</c>, naming policy, ignore conditions and
 /// <c>[JsonExtensionData]</c> are honoured; each member value is walked by these rules. Types System.Text.Json
 /// writes with a converter (<see cref="Uri"/>, <see cref="Version"/>, <c>[JsonConverter]</c> types) use it.
-/// Polymorphism metadata (<c>$type</c>) and converters set on single properties are not applied.</description></item>
+/// A value whose base type is polymorphic is written by the base's contract, so its discriminator (<c>$type</c>) is
+/// kept. Converters set on single properties are not applied.</description></item>
 /// <item><description>Delegates, reflection objects, pointers, streams, tasks, async streams, multi-dimensional
 /// arrays and anything System.Text.Json cannot serialize throw.</description></item>
 /// <item><description>An object that contains itself throws (a cycle); the same object in two places is written
@@ -64,7 +65,7 @@ public static partial class ContinuationJson
     public static byte[] SerializeToUtf8Bytes(object? value, ContinuationJsonOptions? options = null)
     {
         options ??= ContinuationJsonOptions.Default;
-        return JsonCoercer.Serialize(value, "$", options, new ContinuationJsonBudget(options.MaxBytes));
+        return JsonColumnWriter.Serialize(value, "$", options, new ContinuationJsonBudget(options.MaxBytes));
     }
 
     /// <summary>
@@ -95,6 +96,6 @@ public static partial class ContinuationJson
         ArgumentException.ThrowIfNullOrEmpty(rootPath);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(budget);
-        return JsonCoercer.Serialize(value, rootPath, options, budget);
+        return JsonColumnWriter.Serialize(value, rootPath, options, budget);
     }
 }

@@ -44,16 +44,7 @@ public sealed class ContinuationJsonOptions
     public NulCharacterPolicy NulCharacters
     {
         get => _nulCharacters;
-        set
-        {
-            ThrowIfReadOnly();
-            if (!Enum.IsDefined(value))
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "Not a defined NulCharacterPolicy.");
-            }
-
-            _nulCharacters = value;
-        }
+        set => _nulCharacters = Writable(Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Not a defined NulCharacterPolicy."));
     }
 
     /// <summary>
@@ -64,16 +55,7 @@ public sealed class ContinuationJsonOptions
     public LoneSurrogatePolicy LoneSurrogates
     {
         get => _loneSurrogates;
-        set
-        {
-            ThrowIfReadOnly();
-            if (!Enum.IsDefined(value))
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "Not a defined LoneSurrogatePolicy.");
-            }
-
-            _loneSurrogates = value;
-        }
+        set => _loneSurrogates = Writable(Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Not a defined LoneSurrogatePolicy."));
     }
 
     /// <summary>
@@ -86,12 +68,7 @@ public sealed class ContinuationJsonOptions
     public int MaxDepth
     {
         get => _maxDepth;
-        set
-        {
-            ThrowIfReadOnly();
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            _maxDepth = value;
-        }
+        set => _maxDepth = Writable(AtLeastOne(value));
     }
 
     /// <summary>
@@ -103,12 +80,7 @@ public sealed class ContinuationJsonOptions
     public long MaxBytes
     {
         get => _maxBytes;
-        set
-        {
-            ThrowIfReadOnly();
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            _maxBytes = value;
-        }
+        set => _maxBytes = Writable(AtLeastOne(value));
     }
 
     /// <summary>
@@ -123,11 +95,7 @@ public sealed class ContinuationJsonOptions
     public JsonSerializerOptions? SerializerOptions
     {
         get => _serializerOptions;
-        set
-        {
-            ThrowIfReadOnly();
-            _serializerOptions = value;
-        }
+        set => _serializerOptions = Writable(value);
     }
 
     /// <summary>The serializer options to read contracts from, ready for <c>GetTypeInfo</c>.</summary>
@@ -158,12 +126,15 @@ public sealed class ContinuationJsonOptions
         return options;
     }
 
-    private void ThrowIfReadOnly()
+    private static T AtLeastOne<T>(T value)
+        where T : System.Numerics.INumber<T>
     {
-        if (_isReadOnly)
-        {
-            throw new InvalidOperationException(
-                "ContinuationJsonOptions.Default is shared and read-only; create a new ContinuationJsonOptions to change settings.");
-        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(value, T.One);
+        return value;
     }
+
+    /// <summary>Returns <paramref name="value"/> to set, or throws when this is the shared <see cref="Default"/>.</summary>
+    private T Writable<T>(T value) => _isReadOnly
+        ? throw new InvalidOperationException("ContinuationJsonOptions.Default is shared and read-only; create a new ContinuationJsonOptions to change settings.")
+        : value;
 }

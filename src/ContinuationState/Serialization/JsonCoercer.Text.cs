@@ -5,17 +5,16 @@ using System.Text.Unicode;
 
 namespace ContinuationState.Serialization;
 
-/// <summary>Strings and object keys: the U+0000 and lone-surrogate policies, and writing long text in chunks.</summary>
+/// <summary>Strings and object keys: the U+0000 and lone-surrogate policies, which jsonb needs and the writer lacks.</summary>
 internal sealed partial class JsonCoercer
 {
-    // Longer strings are transcoded and escaped in segments, so the budget is checked as they grow.
-    private const int ChunkChars = 8192;
-    private const int ChunkBytes = 3 * ChunkChars;
+    // Longer strings go to the writer in segments, so the budget stops a huge one part-way.
+    private const int SegmentChars = 8192;
 
     private void WriteString(string text)
     {
         // UTF-8 needs at least one byte per UTF-16 unit and the quotes cost two, so this fails a huge string
-        // before anything is copied or encoded.
+        // before anything is encoded.
         var minimumBytes = text.Length + 2L;
         if (_options.NulCharacters == NulCharacterPolicy.Strip)
         {
@@ -25,83 +24,39 @@ internal sealed partial class JsonCoercer
         EnsureRoom(minimumBytes);
         var remaining = ApplyTextPolicies(text, keyOfCurrentObject: false).AsSpan();
 
-        // Transcoded a chunk at a time (a pair is never split: the transcoder leaves a trailing high surrogate for
-        // the next chunk), escaped, and checked against the budget as it grows.
-        var chunk = _utf8Chunk ??= ArrayPool<byte>.Shared.Rent(ChunkBytes);
-        var quoted = BeginQuoted();
-        try
+        // Transcoded to UTF-8 first: the writer escapes UTF-8 faster than UTF-16 (1.6 against 2.7 ms per MB of chat
+        // text with emoji). Long text a segment at a time, so the budget stops it part-way; the transcoder never splits
+        // a pair, it leaves a trailing high surrogate for the next segment.
+        var utf8 = _utf8 ??= ArrayPool<byte>.Shared.Rent(3 * SegmentChars);
+        var first = true;
+        do
         {
-            while (!remaining.IsEmpty)
+            var final = remaining.Length <= SegmentChars;
+            Utf8.FromUtf16(final ? remaining : remaining[..SegmentChars], utf8, out var read, out var written, replaceInvalidSequences: false, isFinalBlock: final);
+            if (first && final)
             {
-                var final = remaining.Length <= ChunkChars;
-                var status = Utf8.FromUtf16(final ? remaining : remaining[..ChunkChars], chunk, out var read, out var written, replaceInvalidSequences: false, isFinalBlock: final);
-                if (status is not (OperationStatus.Done or OperationStatus.NeedMoreData) || read == 0)
-                {
-                    // The text policies leave no unpaired surrogate; this would be a bug, not bad input.
-                    throw new InvalidOperationException($"Transcoding a string stopped with {status} after {read} characters.");
-                }
-
-                JsonStringEscaper.Escape(chunk.AsSpan(0, written), quoted);
-                remaining = remaining[read..];
-                EnsureRoom(quoted.WrittenCount);
+                _writer.WriteStringValue(utf8.AsSpan(0, written));
+            }
+            else
+            {
+                _writer.WriteStringValueSegment(utf8.AsSpan(0, written), final);
             }
 
-            EndQuoted(quoted);
+            remaining = remaining[read..];
+            first = false;
+            CheckBudget();
         }
-        finally
-        {
-            quoted.Clear();
-        }
+        while (!remaining.IsEmpty);
     }
 
-    /// <summary>
-    /// Writes UTF-8 text that needs no policy (no U+0000, no unpaired surrogate: it came from valid UTF-8), escaped
-    /// a segment at a time like <see cref="WriteString"/>.
-    /// </summary>
-    private void WriteUtf8String(ReadOnlySpan<byte> text)
+    /// <summary>Zeroes and returns the buffer strings are transcoded in, if one was rented: it held user text.</summary>
+    public void ReturnScratch()
     {
-        // Escaping only ever lengthens the text.
-        EnsureRoom(text.Length + 2L);
-        var quoted = BeginQuoted();
-        try
+        if (_utf8 is { } utf8)
         {
-            while (text.Length > ChunkBytes)
-            {
-                // Cut before a character's first byte, never inside its UTF-8 sequence.
-                var length = ChunkBytes;
-                while ((text[length] & 0xC0) == 0x80)
-                {
-                    length--;
-                }
-
-                JsonStringEscaper.Escape(text[..length], quoted);
-                text = text[length..];
-                EnsureRoom(quoted.WrittenCount);
-            }
-
-            JsonStringEscaper.Escape(text, quoted);
-            EndQuoted(quoted);
+            _utf8 = null;
+            ArrayPool<byte>.Shared.Return(utf8, clearArray: true);
         }
-        finally
-        {
-            quoted.Clear();
-        }
-    }
-
-    // A string is escaped into a scratch buffer between its quotes, then handed to the writer in one piece (which
-    // puts in the comma or colon before it); the scratch is zeroed after each string, as it holds user text.
-    private PooledBufferWriter BeginQuoted()
-    {
-        var quoted = _quoted ??= new PooledBufferWriter(256);
-        JsonStringEscaper.Append("\""u8, quoted);
-        return quoted;
-    }
-
-    private void EndQuoted(PooledBufferWriter quoted)
-    {
-        JsonStringEscaper.Append("\""u8, quoted);
-        EnsureRoom(quoted.WrittenCount);
-        _writer.WriteRawValue(quoted.WrittenSpan, skipInputValidation: true);
     }
 
     /// <summary>
@@ -114,7 +69,9 @@ internal sealed partial class JsonCoercer
         var name = ApplyTextPolicies(rawName, keyOfCurrentObject: true);
         if (!namesSoFar.Add(name))
         {
-            throw DuplicateKey(name);
+            throw new ContinuationJsonException(
+                _path.WithName(name),
+                "Two keys of this object become the same JSON key; jsonb would silently keep only one of them.");
         }
 
         _writer.WritePropertyName(name);
@@ -123,14 +80,11 @@ internal sealed partial class JsonCoercer
 
     private void EndMember() => _path.Pop();
 
-    private ContinuationJsonException DuplicateKey(string name) => new(
-        _path.WithName(name),
-        "Two keys of this object become the same JSON key; jsonb would silently keep only one of them.");
-
     /// <summary>
     /// Returns <paramref name="text"/> with the policies applied (the same instance when nothing needs changing)
     /// or throws under a Reject policy. <paramref name="keyOfCurrentObject"/> says whether the text is a key of
-    /// the object at the current path, for the path in the exception.
+    /// the object at the current path, for the path in the exception. The writer itself would turn a lone
+    /// surrogate into U+FFFD silently, and write U+0000 as an escape jsonb refuses.
     /// </summary>
     private string ApplyTextPolicies(string text, bool keyOfCurrentObject)
     {

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Text.Encodings.Web;
@@ -7,11 +9,12 @@ using System.Text.Json.Nodes;
 namespace ContinuationState.Serialization;
 
 /// <summary>
-/// Walks a CLR value and writes the JSON that <see cref="ContinuationJson"/> documents, checking depth, cycles and
-/// the byte budget as it goes. One instance serves the columns of one call, one after another (see
+/// Walks a CLR value and has <see cref="Utf8JsonWriter"/> write the JSON that <see cref="ContinuationJson"/>
+/// documents, applying what System.Text.Json does not: the text, number and depth policies, cycles, the byte budget,
+/// and the JSON path of whatever breaks one. One instance serves the columns of one call, one after another (see
 /// <see cref="JsonColumnWriter"/>), or one complex dictionary key; it is not shared.
 /// </summary>
-internal sealed partial class JsonCoercer : IDisposable
+internal sealed partial class JsonCoercer
 {
     /// <summary>The writer settings of every column.</summary>
     internal static readonly JsonWriterOptions WriterOptions = new()
@@ -34,24 +37,19 @@ internal sealed partial class JsonCoercer : IDisposable
     private readonly HashSet<object> _open;
     private readonly long _limitBytes;
 
-    // Parsed JSON that needs no policy may go out as the UTF-8 it was parsed from (see VerbatimJson): for columns
+    // Parsed JSON that needs no policy may go out as the UTF-8 it was parsed from (see StorableJson): for columns
     // bound for jsonb, where only the value counts, not for ContinuationJson's own output, which is canonical.
     private readonly bool _copyParsedJson;
     private long _availableBytes;
     private int _depth;
 
-    // Made on first use by JsonElement values: their objects' member names, and room to unescape their strings.
-    private ElementMemberNames? _elementNames;
-    private PooledBufferWriter? _scratch;
-
-    // Made on first use by strings: a chunk of transcoded text, and the escaped string between its quotes.
-    private byte[]? _utf8Chunk;
-    private PooledBufferWriter? _quoted;
-
-    // Made on first use by plain objects: their contracts by type, and one set of member names per nesting level
-    // (an object's names are done with before a sibling at the same level starts).
-    private Dictionary<Type, Contract>? _contracts;
+    // Contracts by runtime type (shared by every coercer with the same serializer options), and one set of member
+    // names per nesting level, made on first use (an object's names are done with before a sibling at its level starts).
+    private readonly ConcurrentDictionary<Type, Contract> _contracts;
     private List<HashSet<string>>? _memberNames;
+
+    // Made on first use by strings: where they are transcoded to UTF-8 (see ReturnScratch).
+    private byte[]? _utf8;
 
     /// <summary>A coercer for columns written by <see cref="WriteRoot"/>.</summary>
     /// <param name="writer">Where the JSON goes.</param>
@@ -59,40 +57,18 @@ internal sealed partial class JsonCoercer : IDisposable
     /// <param name="limitBytes">The limit named in <see cref="StateTooLargeException"/>.</param>
     /// <param name="copyParsedJson">Whether parsed JSON that needs no policy is copied as it was parsed.</param>
     public JsonCoercer(Utf8JsonWriter writer, ContinuationJsonOptions options, long limitBytes, bool copyParsedJson = false)
-        : this(writer, options, options.EffectiveSerializerOptions, new JsonPathBuilder("$"), new HashSet<object>(ReferenceEqualityComparer.Instance), 0, limitBytes, 0)
-    {
-        _copyParsedJson = copyParsedJson;
-    }
-
-    private JsonCoercer(
-        Utf8JsonWriter writer,
-        ContinuationJsonOptions options,
-        JsonSerializerOptions serializerOptions,
-        JsonPathBuilder path,
-        HashSet<object> open,
-        int depth,
-        long limitBytes,
-        long availableBytes)
     {
         _writer = writer;
         _options = options;
-        _serializerOptions = serializerOptions;
-        _path = path;
-        _open = open;
-        _depth = depth;
+        _serializerOptions = options.EffectiveSerializerOptions;
+        _contracts = ContractsByOptions.GetValue(_serializerOptions, static _ => new ConcurrentDictionary<Type, Contract>());
+        _path = new JsonPathBuilder("$");
+        _open = new HashSet<object>(ReferenceEqualityComparer.Instance);
         _limitBytes = limitBytes;
-        _availableBytes = availableBytes;
+        _copyParsedJson = copyParsedJson;
     }
 
     private long WrittenBytes => _writer.BytesCommitted + _writer.BytesPending;
-
-    /// <summary>Serializes one value, spending its size from <paramref name="budget"/>.</summary>
-    public static byte[] Serialize(object? value, string rootPath, ContinuationJsonOptions options, ContinuationJsonBudget budget)
-    {
-        using var columns = new JsonColumnWriter(options, budget);
-        columns.Write(value, rootPath);
-        return columns.ToArray();
-    }
 
     /// <summary>
     /// Writes <paramref name="value"/> as a new JSON document after whatever the writer has written, with paths
@@ -107,22 +83,6 @@ internal sealed partial class JsonCoercer : IDisposable
         _availableBytes = availableBytes;
         WriteValue(value);
         _writer.Flush();
-    }
-
-    /// <summary>Zeroes and returns the scratch buffers, if any were rented.</summary>
-    public void Dispose()
-    {
-        _scratch?.Dispose();
-        _scratch = null;
-        _quoted?.Dispose();
-        _quoted = null;
-        if (_utf8Chunk is { } chunk)
-        {
-            // User text: cleared before the pool hands the array to anyone else.
-            Array.Clear(chunk);
-            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
-            _utf8Chunk = null;
-        }
     }
 
     private void WriteValue(object? value)
@@ -170,33 +130,69 @@ internal sealed partial class JsonCoercer : IDisposable
         CheckBudget();
     }
 
-    private void WriteComposite(object value)
+    /// <summary>
+    /// The string form of scalars written as JSON strings in a fixed, culture-independent format (System.Text.Json's
+    /// own differ: it writes decimals as numbers and trims the fraction of dates); null for every other value. Shared
+    /// by values and dictionary keys so both spell a date or a Guid the same way.
+    /// </summary>
+    private static string? FormatFixedString(object value) => value switch
     {
-        var type = value.GetType();
-        var shape = TypeShape.Of(type);
-        switch (shape.Kind)
+        // The exact digits, trailing zeros included (1.10m is "1.10"): what Python's str(Decimal) gives DocsGPT.
+        decimal number => number.ToString(CultureInfo.InvariantCulture),
+        Guid guid => guid.ToString("D", CultureInfo.InvariantCulture),
+        DateTime dateTime => dateTime.ToString("O", CultureInfo.InvariantCulture),
+        DateTimeOffset dateTimeOffset => dateTimeOffset.ToString("O", CultureInfo.InvariantCulture),
+        DateOnly date => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        TimeOnly time => time.ToString("HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),
+        TimeSpan span => span.ToString("c", CultureInfo.InvariantCulture),
+        _ => null,
+    };
+
+    /// <summary>Shortest text that round-trips (the .NET Core 3.0+ default), e.g. <c>0.1</c>, <c>1E-05</c>.</summary>
+    private string FormatFloat<T>(T number)
+        where T : IFloatingPointIeee754<T> => RequireFinite(number).ToString(null, CultureInfo.InvariantCulture);
+
+    private T RequireFinite<T>(T number)
+        where T : IFloatingPointIeee754<T> => T.IsFinite(number) ? number : throw new ContinuationJsonException(
+            _path.ToString(),
+            $"The number {number.ToString(null, CultureInfo.InvariantCulture)} has no JSON form; JSON numbers are finite.");
+
+    private void WriteBigInteger(IFormattable number)
+    {
+        var digits = number.ToString(null, CultureInfo.InvariantCulture);
+        if (digits.Length - (digits[0] == '-' ? 1 : 0) > PostgresNumeric.MaxIntegerDigits)
         {
-            case ValueShape.Unsupported:
-                throw Unsupported(type, shape.UnsupportedReason!);
-            case ValueShape.Tuple:
-                WriteTuple((ITuple)value);
-                break;
-            case ValueShape.KeyValuePair:
-                WriteKeyValuePair(shape.Pairs!.Split(value));
-                break;
-            case ValueShape.Dictionary:
-                WriteDictionary(value, shape.Pairs!.Entries(value));
-                break;
-            case ValueShape.LegacyDictionary:
-                WriteDictionary(value, LegacyEntries((System.Collections.IDictionary)value));
-                break;
-            case ValueShape.Enumerable:
-                WriteEnumerable((System.Collections.IEnumerable)value);
-                break;
-            default:
-                WriteContractValue(value, type);
-                break;
+            throw new ContinuationJsonException(
+                _path.ToString(),
+                $"The integer has more than {PostgresNumeric.MaxIntegerDigits} digits, more than PostgreSQL numeric can store.");
         }
+
+        EnsureRoom(digits.Length);
+        WriteRawNumber(digits);
+    }
+
+    private void WriteRawNumber(string digits) => _writer.WriteRawValue(digits, skipInputValidation: true);
+
+    private void WriteEnum(Enum value)
+    {
+        // The member name, "A, B" for a [Flags] combination, and the number itself when no name matches (names
+        // cannot start with a digit or '-', so that case is recognisable): JsonStringEnumConverter's output, without
+        // the naming policy or [JsonStringEnumMemberName] that would make it differ from dictionary keys.
+        var name = value.ToString();
+        if (char.IsAsciiDigit(name[0]) || name[0] == '-')
+        {
+            WriteRawNumber(name);
+        }
+        else
+        {
+            WriteString(name);
+        }
+    }
+
+    private void WriteBase64(ReadOnlySpan<byte> bytes)
+    {
+        EnsureRoom(((bytes.Length + 2L) / 3 * 4) + 2);
+        _writer.WriteBase64StringValue(bytes);
     }
 
     /// <summary>Called on entering an array or object: enforces MaxDepth, the stack, and the cycle rule.</summary>
@@ -249,7 +245,7 @@ internal sealed partial class JsonCoercer : IDisposable
         return names;
     }
 
-    /// <summary>Throws once the output has crossed the budget; called after every value and chunk.</summary>
+    /// <summary>Throws once the output has crossed the budget; called after every value.</summary>
     private void CheckBudget() => EnsureRoom(0);
 
     /// <summary>Throws if <paramref name="bytes"/> more bytes would cross the budget, before writing them.</summary>

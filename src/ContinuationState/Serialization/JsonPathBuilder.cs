@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
 
 namespace ContinuationState.Serialization;
 
@@ -9,15 +7,10 @@ namespace ContinuationState.Serialization;
 /// The JSON path of the value being written, kept as a stack of segments and turned into text only when an
 /// exception needs it: <c>$.messages[2].content</c>, or <c>$['we ird']</c> for keys that are not identifiers.
 /// </summary>
-internal sealed class JsonPathBuilder
+internal sealed class JsonPathBuilder(string root)
 {
-    private readonly List<Segment> _segments = [];
-    private string _root;
-
-    public JsonPathBuilder(string root)
-    {
-        _root = root;
-    }
+    private readonly List<(string? Name, int Index)> _segments = [];
+    private string _root = root;
 
     /// <summary>Starts over at <paramref name="root"/>, for the next column written with the same builder.</summary>
     public void Reset(string root)
@@ -26,17 +19,11 @@ internal sealed class JsonPathBuilder
         _segments.Clear();
     }
 
-    public void PushIndex(int index) => _segments.Add(new Segment(null, index, default));
+    public void PushIndex(int index) => _segments.Add((null, index));
 
-    public void SetIndex(int index) => _segments[^1] = new Segment(null, index, default);
+    public void SetIndex(int index) => _segments[^1] = (null, index);
 
-    public void PushName(string name) => _segments.Add(new Segment(name, 0, default));
-
-    /// <summary>
-    /// Pushes the name of <paramref name="property"/>, whose raw UTF-8 name holds no escapes (so it is the name
-    /// itself); decoded to a string only if an exception needs the path.
-    /// </summary>
-    public void PushName(JsonProperty property) => _segments.Add(new Segment(null, -1, property));
+    public void PushName(string name) => _segments.Add((name, 0));
 
     public void Pop() => _segments.RemoveAt(_segments.Count - 1);
 
@@ -49,19 +36,15 @@ internal sealed class JsonPathBuilder
     private string Build(string? extraName)
     {
         var builder = new StringBuilder(_root);
-        foreach (var segment in _segments)
+        foreach (var (name, index) in _segments)
         {
-            if (segment.Name is not null)
+            if (name is null)
             {
-                AppendName(builder, segment.Name);
-            }
-            else if (segment.Index < 0)
-            {
-                AppendName(builder, Encoding.UTF8.GetString(JsonMarshal.GetRawUtf8PropertyName(segment.Property)));
+                builder.Append('[').Append(index.ToString(CultureInfo.InvariantCulture)).Append(']');
             }
             else
             {
-                builder.Append('[').Append(segment.Index.ToString(CultureInfo.InvariantCulture)).Append(']');
+                AppendName(builder, name);
             }
         }
 
@@ -75,7 +58,7 @@ internal sealed class JsonPathBuilder
 
     private static void AppendName(StringBuilder builder, string name)
     {
-        if (IsIdentifier(name))
+        if (name.Length > 0 && !char.IsAsciiDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
         {
             builder.Append('.').Append(name);
             return;
@@ -101,25 +84,4 @@ internal sealed class JsonPathBuilder
 
         builder.Append("']");
     }
-
-    private static bool IsIdentifier(string name)
-    {
-        if (name.Length == 0 || char.IsAsciiDigit(name[0]))
-        {
-            return false;
-        }
-
-        foreach (var c in name)
-        {
-            if (!char.IsAsciiLetterOrDigit(c) && c != '_')
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>A member name (<see cref="Name"/>, or <see cref="Property"/>'s raw name when the index is -1) or an array index.</summary>
-    private readonly record struct Segment(string? Name, int Index, JsonProperty Property);
 }

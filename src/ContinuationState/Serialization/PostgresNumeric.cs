@@ -17,48 +17,24 @@ internal static class PostgresNumeric
     /// <summary>Checks a number already validated as JSON (RFC 8259 grammar).</summary>
     public static bool Fits(ReadOnlySpan<byte> number)
     {
-        var i = 0;
-        if (i < number.Length && number[i] == '-')
-        {
-            i++;
-        }
+        var exponentAt = number.IndexOfAny((byte)'e', (byte)'E');
+        var mantissa = (exponentAt < 0 ? number : number[..exponentAt]).TrimStart((byte)'-');
+        var point = mantissa.IndexOf((byte)'.');
+        var integerDigits = point < 0 ? mantissa.Length : point;
+        var fractionDigits = point < 0 ? 0 : mantissa.Length - point - 1;
 
-        var integerDigits = 0;
-        var fractionDigits = 0;
-        var firstNonZero = -1; // index among all mantissa digits
-        for (; i < number.Length && char.IsAsciiDigit((char)number[i]); i++, integerDigits++)
-        {
-            if (firstNonZero < 0 && number[i] != '0')
-            {
-                firstNonZero = integerDigits;
-            }
-        }
-
-        if (i < number.Length && number[i] == '.')
-        {
-            for (i++; i < number.Length && char.IsAsciiDigit((char)number[i]); i++, fractionDigits++)
-            {
-                if (firstNonZero < 0 && number[i] != '0')
-                {
-                    firstNonZero = integerDigits + fractionDigits;
-                }
-            }
-        }
+        // Index of the first non-zero digit among all mantissa digits, or -1 for zero.
+        var firstNonZero = mantissa.IndexOfAnyExcept((byte)'0', (byte)'.');
+        firstNonZero = firstNonZero < 0 ? -1 : firstNonZero - (point >= 0 && firstNonZero > point ? 1 : 0);
 
         long exponent = 0;
-        if (i < number.Length && (number[i] == 'e' || number[i] == 'E'))
+        if (exponentAt >= 0)
         {
-            i++;
-            var negative = false;
-            if (number[i] is (byte)'+' or (byte)'-')
+            var digits = number[(exponentAt + 1)..];
+            var negative = digits[0] == '-';
+            foreach (var digit in digits.TrimStart("+-"u8))
             {
-                negative = number[i] == '-';
-                i++;
-            }
-
-            for (; i < number.Length; i++)
-            {
-                exponent = (exponent * 10) + (number[i] - '0');
+                exponent = (exponent * 10) + (digit - '0');
                 if (exponent > MaxExponentMagnitude)
                 {
                     return false;
@@ -68,12 +44,7 @@ internal static class PostgresNumeric
             exponent = negative ? -exponent : exponent;
         }
 
-        if (fractionDigits - exponent > MaxFractionDigits)
-        {
-            return false;
-        }
-
         // Digits left of the decimal point once the exponent is applied, counted from the first non-zero digit.
-        return firstNonZero < 0 || integerDigits + exponent - firstNonZero <= MaxIntegerDigits;
+        return fractionDigits - exponent <= MaxFractionDigits && (firstNonZero < 0 || integerDigits + exponent - firstNonZero <= MaxIntegerDigits);
     }
 }

@@ -109,10 +109,16 @@ pgbouncer_start() {
 
 # True once a query through PgBouncer on port $1 reaches our throwaway server (within about 10 s).
 pgbouncer_answers() {
-  local i reached
+  local i reached psql
+  psql=$(command -v "$PG_BIN/psql" psql | head -n 1)
   for i in $(seq 1 50); do
-    reached=$("$PG_BIN/psql" -X -Atq "host=127.0.0.1 port=$1 user=postgres dbname=postgres connect_timeout=2" \
-      -c "SELECT inet_server_port()" 2>>"$PG_TMP_DIR/pgbouncer.out")
+    if [ -n "$psql" ]; then
+      reached=$("$psql" -X -Atq "host=127.0.0.1 port=$1 user=postgres dbname=postgres connect_timeout=2" \
+        -c "SELECT inet_server_port()" 2>>"$PG_TMP_DIR/pgbouncer.out")
+    else
+      # No psql client: a listening port is the best we can check.
+      (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && reached=$PG_PORT
+    fi
     [ "$reached" = "$PG_PORT" ] && return 0
     sleep 0.2
   done

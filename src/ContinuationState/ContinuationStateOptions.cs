@@ -17,8 +17,8 @@ public sealed class ContinuationStateOptions
     /// <c>AddKeyedNpgsqlDataSource("agents")</c>. Default null: the unkeyed data source, or one built from
     /// <see cref="ConnectionString"/> when none is registered. When set, a data source must be registered under that key
     /// (resolving the service throws <see cref="InvalidOperationException"/> otherwise) and
-    /// <see cref="ConnectionString"/> is not used. The service, the migrator, the maintenance service and the health
-    /// check all use it.
+    /// <see cref="ConnectionString"/> is not used. The service, the migrator, the maintenance service, the health
+    /// check, and the workflow checkpoint and agent session stores all use it.
     /// </summary>
     public string? DataSourceKey { get; set; }
 

@@ -2,8 +2,6 @@ using ContinuationState;
 using ContinuationState.Extensions.AI.Workflows;
 using ContinuationState.Internal;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -11,7 +9,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class WorkflowServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="WorkflowCheckpointStores"/> as a singleton on ContinuationState's data source and options
+    /// Registers <see cref="WorkflowCheckpointStores"/> as a singleton on ContinuationState's data source (the keyed one
+    /// <see cref="ContinuationState.ContinuationStateOptions.DataSourceKey"/> names, if set) and options
     /// (calling <c>AddContinuationState()</c>, which registers them once however often it is called). Resolve it and
     /// call <see cref="WorkflowCheckpointStores.ForUser(string)"/> per user or tenant.
     /// </summary>
@@ -21,17 +20,10 @@ public static class WorkflowServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddContinuationState();
-        services.TryAddSingleton(static provider =>
-        {
-            var dataSource = RegisteredDataSource.Resolve(provider);
-            var options = provider.GetRequiredService<IOptions<ContinuationStateOptions>>();
-            var own = provider.GetRequiredService<LibraryDataSources>();
-
-            // As ContinuationService: when the library built the data source, statements run on its prepared one.
-            return own.Owns(dataSource)
-                ? new WorkflowCheckpointStores(own.OpenConnectionAsync, options)
-                : new WorkflowCheckpointStores(dataSource, options);
-        });
+        services.TryAddSingleton(static provider => RegisteredDataSource.CreateStore(
+            provider,
+            static (open, options) => new WorkflowCheckpointStores(open, options),
+            static (dataSource, options) => new WorkflowCheckpointStores(dataSource, options)));
         return services;
     }
 }

@@ -23,4 +23,19 @@ internal static class RegisteredDataSource
             ?? throw new InvalidOperationException(
                 $"ContinuationStateOptions.DataSourceKey is '{key}', but no NpgsqlDataSource is registered with that key: register one with AddNpgsqlDataSource(connectionString, serviceKey: \"{key}\") (or Aspire's AddKeyedNpgsqlDataSource(\"{key}\")), or leave DataSourceKey null to use the unkeyed one.");
     }
+
+    /// <summary>
+    /// Builds a store (workflow checkpoints, agent sessions) as <see cref="ContinuationService"/> is built: on the
+    /// library's prepared data source when the library built the one <see cref="Resolve"/> finds, else on that one.
+    /// </summary>
+    public static TStore CreateStore<TStore>(
+        IServiceProvider provider,
+        Func<Func<CancellationToken, ValueTask<NpgsqlConnection>>, IOptions<ContinuationStateOptions>, TStore> onOwn,
+        Func<NpgsqlDataSource, IOptions<ContinuationStateOptions>, TStore> onRegistered)
+    {
+        var dataSource = Resolve(provider);
+        var options = provider.GetRequiredService<IOptions<ContinuationStateOptions>>();
+        var own = provider.GetRequiredService<LibraryDataSources>();
+        return own.Owns(dataSource) ? onOwn(own.OpenConnectionAsync, options) : onRegistered(dataSource, options);
+    }
 }

@@ -1,3 +1,7 @@
+#pragma warning disable MAAI001 // AgentSessionStore and its key are experimental in Agent Framework 1.28.
+using ContinuationState.Extensions.AI.Agents;
+using ContinuationState.Extensions.AI.Workflows;
+using ContinuationState.Tests.ExtensionsAI;
 using ContinuationState.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -65,6 +69,26 @@ public sealed class KeyedDataSourceTests(DatabaseFixture db) : IClassFixture<Dat
 
         var result = await maintenance.RunOnceAsync(CancellationToken.None);
         Assert.NotNull(result);
+    }
+
+    [Fact]
+    public async Task TheWorkflowAndAgentSessionStores_UseTheKeyedDataSource()
+    {
+        await using var provider = Services(o => o.DataSourceKey = Key)
+            .AddContinuationStateWorkflows()
+            .AddContinuationStateAgentSessions()
+            .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        var checkpoints = provider.GetRequiredService<WorkflowCheckpointStores>().ForUser("user-a");
+        var session = Workflows.CheckpointStoreTests.NewSession();
+        var checkpoint = await checkpoints.CreateCheckpointAsync(session, Workflows.CheckpointStoreTests.Checkpoint(3));
+        var sessions = provider.GetRequiredService<AgentSessionStores>().ForUser(AgentSessions.Sessions.UserA);
+        var agent = AgentSessions.Sessions.Agent(new TravelAgent());
+        var key = AgentSessions.Sessions.NewKey();
+        await sessions.SaveSessionAsync(agent, key, await AgentSessions.Sessions.SessionWithNoteAsync(agent, "keyed"));
+
+        Assert.Equal(3, (await checkpoints.RetrieveCheckpointAsync(session, checkpoint)).GetProperty("step").GetInt32());
+        Assert.Equal("keyed", AgentSessions.Sessions.NoteOf(await sessions.GetSessionAsync(agent, key)));
     }
 
     private ServiceCollection Services(Action<ContinuationStateOptions>? configure)

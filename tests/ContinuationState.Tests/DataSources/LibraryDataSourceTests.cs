@@ -19,7 +19,7 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
         await using var provider = Provider(o => o.ConnectionString = db.DirectConnectionString);
         var own = provider.GetRequiredService<LibraryDataSources>();
 
-        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+        await TestData.RunPauseCyclesAsync(db.DataSource, provider.GetRequiredService<IContinuationService>());
 
         Assert.True(own.Prepares);
         await using var connection = await own.OpenConnectionAsync(CancellationToken.None);
@@ -65,7 +65,7 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
         });
         var own = provider.GetRequiredService<LibraryDataSources>();
 
-        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+        await TestData.RunPauseCyclesAsync(db.DataSource, provider.GetRequiredService<IContinuationService>());
 
         await using var connection = await own.OpenConnectionAsync(CancellationToken.None);
         Assert.Equal(planCacheMode, await PlanCacheModeAsync(connection));
@@ -78,7 +78,7 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
         await using var hostSource = NpgsqlDataSource.Create(db.DirectConnectionString);
         await using var provider = new ServiceCollection().AddSingleton(hostSource).AddContinuationState().BuildServiceProvider();
 
-        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+        await TestData.RunPauseCyclesAsync(db.DataSource, provider.GetRequiredService<IContinuationService>());
 
         await using var connection = await hostSource.OpenConnectionAsync();
         Assert.Equal("auto", await PlanCacheModeAsync(connection));
@@ -95,7 +95,7 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
         });
         var own = provider.GetRequiredService<LibraryDataSources>();
 
-        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+        await TestData.RunPauseCyclesAsync(db.DataSource, provider.GetRequiredService<IContinuationService>());
 
         await using var connection = await own.OpenConnectionAsync(CancellationToken.None);
         Assert.Equal("force_generic_plan", await PlanCacheModeAsync(connection));
@@ -114,7 +114,7 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
         });
         var own = provider.GetRequiredService<LibraryDataSources>();
 
-        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+        await TestData.RunPauseCyclesAsync(db.DataSource, provider.GetRequiredService<IContinuationService>());
 
         Assert.True(own.Prepares);
         await using var connection = await own.OpenConnectionAsync(CancellationToken.None);
@@ -164,7 +164,7 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
         await using var provider = Provider(o => o.ConnectionString = connectionString);
         var own = provider.GetRequiredService<LibraryDataSources>();
 
-        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+        await TestData.RunPauseCyclesAsync(db.DataSource, provider.GetRequiredService<IContinuationService>());
 
         Assert.False(own.Prepares);
         await using var connection = await own.OpenConnectionAsync(CancellationToken.None);
@@ -179,7 +179,7 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
         var own = provider.GetRequiredService<LibraryDataSources>();
         using var commands = new CommandCounter(db.DatabaseName, includePoolerCheck: true);
 
-        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+        await TestData.RunPauseCyclesAsync(db.DataSource, provider.GetRequiredService<IContinuationService>());
 
         Assert.False(own.Prepares);
         Assert.DoesNotContain(commands.Commands, sql => sql.Contains("pg_backend_pid", StringComparison.Ordinal));
@@ -191,7 +191,7 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
         await using var provider = Provider(o => o.ConnectionString = db.DirectConnectionString);
         using var commands = new CommandCounter(db.DatabaseName, includePoolerCheck: true);
 
-        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+        await TestData.RunPauseCyclesAsync(db.DataSource, provider.GetRequiredService<IContinuationService>());
 
         // One pooled connection served every call in a row: checked when it was opened, never again.
         Assert.Single(commands.Commands, sql => sql.Contains("pg_backend_pid", StringComparison.Ordinal));
@@ -207,7 +207,7 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
         });
         var own = provider.GetRequiredService<LibraryDataSources>();
 
-        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+        await TestData.RunPauseCyclesAsync(db.DataSource, provider.GetRequiredService<IContinuationService>());
 
         Assert.False(own.Prepares);
         await using var connection = await own.OpenConnectionAsync(CancellationToken.None);
@@ -222,7 +222,7 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
         await using var hostSource = NpgsqlDataSource.Create(connectionString);
         await using var provider = new ServiceCollection().AddSingleton(hostSource).AddContinuationState().BuildServiceProvider();
 
-        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+        await TestData.RunPauseCyclesAsync(db.DataSource, provider.GetRequiredService<IContinuationService>());
 
         // The host's data source prepares nothing (Npgsql's default), and its pooled connection is the one the service used.
         await using var connection = await hostSource.OpenConnectionAsync();
@@ -257,20 +257,6 @@ public sealed class LibraryDataSourceTests(DatabaseFixture db) : IClassFixture<D
             })
             .AddContinuationState(configure)
             .BuildServiceProvider();
-
-    /// <summary>Each statement several times on one connection (calls in a row reuse the pool's idle connection).</summary>
-    private async Task RunCycleAsync(IContinuationService service)
-    {
-        var conversation = (await TestData.CreateConversationAsync(db.DataSource)).ToString();
-        for (var i = 0; i < 3; i++)
-        {
-            await service.SaveStateAsync(conversation, "user-a", TestData.Snapshot($"round {i}"));
-            Assert.Equal($"round {i}", (await service.LoadStateAsync(conversation, "user-a"))!.Messages[0].GetProperty("content").GetString());
-            Assert.NotNull(await service.ClaimStateAsync(conversation, "user-a"));
-            Assert.True(await service.ReleaseClaimAsync(conversation, "user-a"));
-            Assert.True(await service.DeleteStateAsync(conversation, "user-a"));
-        }
-    }
 
     internal static Task<string?> PlanCacheModeAsync(NpgsqlConnection connection) => SettingAsync(connection, "plan_cache_mode");
 

@@ -20,7 +20,7 @@ public sealed class RegisteredDataSourceTests(DatabaseFixture db) : IClassFixtur
         await using var provider = Provider(hostSource);
         var service = provider.GetRequiredService<ContinuationService>();
 
-        await RunCycleAsync(service);
+        await TestData.RunPauseCyclesAsync(db.DataSource, service);
 
         // Calls in a row reuse the pool's one idle connection: the host's next open gets it, with the statements on it.
         await using var connection = await hostSource.OpenConnectionAsync();
@@ -46,7 +46,7 @@ public sealed class RegisteredDataSourceTests(DatabaseFixture db) : IClassFixtur
         await using var provider = Provider(hostSource);
         using var commands = new CommandCounter(db.DatabaseName, includePoolerCheck: true);
 
-        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+        await TestData.RunPauseCyclesAsync(db.DataSource, provider.GetRequiredService<IContinuationService>());
 
         Assert.Single(commands.Commands, sql => sql.Contains("pg_backend_pid", StringComparison.Ordinal));
         await using var connection = await hostSource.OpenConnectionAsync();
@@ -68,7 +68,7 @@ public sealed class RegisteredDataSourceTests(DatabaseFixture db) : IClassFixtur
         var service = provider.GetRequiredService<ContinuationService>();
         using var commands = new CommandCounter(db.DatabaseName, includePoolerCheck: true);
 
-        await RunCycleAsync(service);
+        await TestData.RunPauseCyclesAsync(db.DataSource, service);
 
         Assert.False(service.Preparation!.Prepares);
         Assert.DoesNotContain(commands.Commands, sql => sql.Contains("pg_backend_pid", StringComparison.Ordinal));
@@ -85,7 +85,7 @@ public sealed class RegisteredDataSourceTests(DatabaseFixture db) : IClassFixtur
         await using var provider = Provider(hostSource, o => o.ConnectionPooler = pooler);
         using var commands = new CommandCounter(db.DatabaseName, includePoolerCheck: true);
 
-        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+        await TestData.RunPauseCyclesAsync(db.DataSource, provider.GetRequiredService<IContinuationService>());
 
         Assert.DoesNotContain(commands.Commands, sql => sql.Contains("pg_backend_pid", StringComparison.Ordinal));
         await using var connection = await hostSource.OpenConnectionAsync();
@@ -117,7 +117,7 @@ public sealed class RegisteredDataSourceTests(DatabaseFixture db) : IClassFixtur
         await using var host = await hostSource.OpenConnectionAsync();
         await SetUpHostStateAsync(host);
 
-        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+        await TestData.RunPauseCyclesAsync(db.DataSource, provider.GetRequiredService<IContinuationService>());
 
         Assert.Equal(new HostObservation("tenant-7", true, true, true, "auto", "pglz"), await ObserveAsync(host));
     }
@@ -134,7 +134,7 @@ public sealed class RegisteredDataSourceTests(DatabaseFixture db) : IClassFixtur
     {
         await using var hostSource = NpgsqlDataSource.Create(db.DirectConnectionString + ";Maximum Pool Size=1");
         await using var provider = Provider(hostSource, o => o.PrepareOnRegisteredDataSource = prepareOnRegistered);
-        await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+        await TestData.RunPauseCyclesAsync(db.DataSource, provider.GetRequiredService<IContinuationService>());
 
         await using (var first = await hostSource.OpenConnectionAsync())
         {
@@ -156,7 +156,7 @@ public sealed class RegisteredDataSourceTests(DatabaseFixture db) : IClassFixtur
 
         if (libraryBetween)
         {
-            await RunCycleAsync(provider.GetRequiredService<IContinuationService>());
+            await TestData.RunPauseCyclesAsync(db.DataSource, provider.GetRequiredService<IContinuationService>());
             Assert.Equal(1, provider.GetRequiredService<ContinuationService>().Preparation!.DirectConnectionsKnown);
         }
 
@@ -214,20 +214,6 @@ public sealed class RegisteredDataSourceTests(DatabaseFixture db) : IClassFixtur
 
     private static ServiceProvider Provider(NpgsqlDataSource hostSource, Action<ContinuationStateOptions>? configure = null)
         => new ServiceCollection().AddSingleton(hostSource).AddContinuationState(configure).BuildServiceProvider();
-
-    /// <summary>Every statement of a pause's life, three times, one call at a time (so on one pooled connection).</summary>
-    private async Task RunCycleAsync(IContinuationService service)
-    {
-        var conversation = (await TestData.CreateConversationAsync(db.DataSource)).ToString();
-        for (var i = 0; i < 3; i++)
-        {
-            await service.SaveStateAsync(conversation, "user-a", TestData.Snapshot($"round {i}"));
-            Assert.Equal($"round {i}", (await service.LoadStateAsync(conversation, "user-a"))!.Messages[0].GetProperty("content").GetString());
-            Assert.NotNull(await service.ClaimStateAsync(conversation, "user-a"));
-            Assert.True(await service.ReleaseClaimAsync(conversation, "user-a"));
-            Assert.True(await service.DeleteStateAsync(conversation, "user-a"));
-        }
-    }
 
     /// <summary>Every prepared statement of the session: protocol-level (Npgsql's _pN and _autoN) and SQL-level.</summary>
     private static async Task<List<(string Name, string Statement)>> PreparedStatementsAsync(NpgsqlConnection connection)

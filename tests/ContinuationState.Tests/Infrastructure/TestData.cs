@@ -24,6 +24,23 @@ internal static class TestData
         return conversation.Id;
     }
 
+    /// <summary>
+    /// Every statement of a pause's life, three times, one call at a time (so calls in a row reuse the pool's idle
+    /// connection), asserting each one did its part.
+    /// </summary>
+    public static async Task RunPauseCyclesAsync(NpgsqlDataSource dataSource, IContinuationService service)
+    {
+        var conversation = (await CreateConversationAsync(dataSource)).ToString();
+        for (var i = 0; i < 3; i++)
+        {
+            await service.SaveStateAsync(conversation, "user-a", Snapshot($"round {i}"));
+            Assert.Equal($"round {i}", (await service.LoadStateAsync(conversation, "user-a"))!.Messages[0].GetProperty("content").GetString());
+            Assert.NotNull(await service.ClaimStateAsync(conversation, "user-a"));
+            Assert.True(await service.ReleaseClaimAsync(conversation, "user-a"));
+            Assert.True(await service.DeleteStateAsync(conversation, "user-a"));
+        }
+    }
+
     public static string NewLegacyId() => Guid.NewGuid().ToString("N")[..24];
 
     public static async Task<T?> ScalarAsync<T>(NpgsqlDataSource dataSource, string sql, params object[] parameters)

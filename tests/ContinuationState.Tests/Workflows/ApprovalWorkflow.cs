@@ -11,6 +11,12 @@ internal sealed class ApprovalWorkflow
     private static readonly TimeSpan RunBound = TimeSpan.FromSeconds(60);
     private int _stepRuns;
 
+    /// <summary>When set, the step waits inside for it (to race a second resume against a step in progress).</summary>
+    public TaskCompletionSource? Gate { get; init; }
+
+    /// <summary>Completed when the step is first entered.</summary>
+    public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>How many times the step after the approval ran.</summary>
     public int StepRuns => Volatile.Read(ref _stepRuns);
 
@@ -23,6 +29,12 @@ internal sealed class ApprovalWorkflow
             async (answer, context, cancellationToken) =>
             {
                 Interlocked.Increment(ref _stepRuns);
+                Entered.TrySetResult();
+                if (Gate is not null)
+                {
+                    await Gate.Task.WaitAsync(cancellationToken);
+                }
+
                 await context.YieldOutputAsync($"sent after '{answer}'", cancellationToken);
             },
             outputTypes: [typeof(string)]);

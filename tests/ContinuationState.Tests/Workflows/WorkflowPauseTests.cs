@@ -16,7 +16,7 @@ public sealed class WorkflowPauseTests(DatabaseFixture db) : IClassFixture<Datab
     [Fact]
     public async Task PausedOnOneInstance_ResumesOnAnother_ToTheOutputOfAnUninterruptedRun()
     {
-        var workflow = new GatedWorkflow();
+        var workflow = new ApprovalWorkflow();
         var expected = await new ApprovalWorkflow().RunUninterruptedAsync("ship 1.2", "yes");
         var conversation = await PauseAsync(workflow, "ship 1.2");
 
@@ -53,7 +53,7 @@ public sealed class WorkflowPauseTests(DatabaseFixture db) : IClassFixture<Datab
     [Fact]
     public async Task SixteenConcurrentResumes_RunTheStepOnce_AndARetryOfTheWinnersKeyGetsTheReceipt()
     {
-        var workflow = new GatedWorkflow();
+        var workflow = new ApprovalWorkflow();
         var conversation = await PauseAsync(workflow, "deploy");
 
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => ResumeAsync(workflow, conversation, $"resume-{i % 4}")));
@@ -68,7 +68,7 @@ public sealed class WorkflowPauseTests(DatabaseFixture db) : IClassFixture<Datab
     [Fact]
     public async Task AResumeArrivingWhileTheFirstIsInsideTheApprovedStep_DoesNotRunIt()
     {
-        var workflow = new GatedWorkflow { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var workflow = new ApprovalWorkflow { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
         var conversation = await PauseAsync(workflow, "migrate");
         var first = ResumeAsync(workflow, conversation, "resume-a");
         await workflow.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -86,7 +86,7 @@ public sealed class WorkflowPauseTests(DatabaseFixture db) : IClassFixture<Datab
     [Fact]
     public async Task NoCheckpointWrittenByAResume_CanBeResumedIntoTheStep_WithoutANewApproval()
     {
-        var workflow = new GatedWorkflow();
+        var workflow = new ApprovalWorkflow();
         var conversation = await PauseAsync(workflow, "rotate");
         var paused = (await db.CreateService().ClaimWorkflowPauseAsync(conversation, User, "resume-1")).Pause!;
         var store = new PostgresCheckpointStore(db.DataSource, User);
@@ -108,7 +108,7 @@ public sealed class WorkflowPauseTests(DatabaseFixture db) : IClassFixture<Datab
     [Fact]
     public async Task AWorkerKilledMidResume_ItsStaleClaimIsReverted_AndASecondResumeCompletes()
     {
-        var workflow = new GatedWorkflow();
+        var workflow = new ApprovalWorkflow();
         var conversation = await PauseAsync(workflow, "backup");
         var dead = (await db.CreateService().ClaimWorkflowPauseAsync(conversation, User, "resume-dead")).Pause!;
         // The worker dies inside the step: the step ran, the claim was never finished nor handed back.
@@ -154,7 +154,7 @@ public sealed class WorkflowPauseTests(DatabaseFixture db) : IClassFixture<Datab
     [Fact]
     public async Task AResumeCancelledInsideTheStep_HandsTheClaimBack_SoTheNextResumeCanRun()
     {
-        var workflow = new GatedWorkflow { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var workflow = new ApprovalWorkflow { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
         var conversation = await PauseAsync(workflow, "cancel");
         var paused = (await db.CreateService().ClaimWorkflowPauseAsync(conversation, User, "resume-1")).Pause!;
         using var hangUp = new CancellationTokenSource();
@@ -172,7 +172,7 @@ public sealed class WorkflowPauseTests(DatabaseFixture db) : IClassFixture<Datab
     [MemberData(nameof(BadAnswers))]
     public async Task AnAnswerThatBindsToNoStoredRequest_IsRefused_TheClaimHandedBack_AndNothingRuns(string kind)
     {
-        var workflow = new GatedWorkflow();
+        var workflow = new ApprovalWorkflow();
         var conversation = await PauseAsync(workflow, "refuse");
         var paused = (await db.CreateService().ClaimWorkflowPauseAsync(conversation, User, "resume-1")).Pause!;
         var request = paused.Requests[0];
@@ -193,7 +193,7 @@ public sealed class WorkflowPauseTests(DatabaseFixture db) : IClassFixture<Datab
     [Fact]
     public async Task AnotherUser_SeesNoPause_AndAStoreOfAnotherUserIsRefused()
     {
-        var workflow = new GatedWorkflow();
+        var workflow = new ApprovalWorkflow();
         var conversation = await PauseAsync(workflow, "private");
 
         Assert.Equal(ResumeClaimStatus.NotFound, (await db.CreateService().ClaimWorkflowPauseAsync(conversation, "intruder", "resume-1")).Status);
@@ -205,7 +205,7 @@ public sealed class WorkflowPauseTests(DatabaseFixture db) : IClassFixture<Datab
     [Fact]
     public async Task AWorkflowPause_IsNotAChatPause_NorTheOtherWayRound()
     {
-        var conversation = await PauseAsync(new GatedWorkflow(), "formats");
+        var conversation = await PauseAsync(new ApprovalWorkflow(), "formats");
         var chat = (await TestData.CreateConversationAsync(db.DataSource, User)).ToString();
         await db.CreateService().SaveStateAsync(chat, User, TestData.Snapshot());
 
@@ -215,7 +215,7 @@ public sealed class WorkflowPauseTests(DatabaseFixture db) : IClassFixture<Datab
         Assert.NotNull(await db.CreateService().LoadStateAsync(conversation, User));
     }
 
-    private Task<string> PauseAsync(GatedWorkflow workflow, string input) => PauseAsync(workflow.Build, input);
+    private Task<string> PauseAsync(ApprovalWorkflow workflow, string input) => PauseAsync(workflow.Build, input);
 
     /// <summary>Runs the workflow to its pause with a PostgreSQL checkpoint store, and saves the pause under a new conversation.</summary>
     private async Task<string> PauseAsync(Func<Workflow> build, string input)
@@ -239,7 +239,7 @@ public sealed class WorkflowPauseTests(DatabaseFixture db) : IClassFixture<Datab
         return conversation;
     }
 
-    private async Task<(bool Ran, string ResumeId)> ResumeAsync(GatedWorkflow workflow, string conversation, string resumeId)
+    private async Task<(bool Ran, string ResumeId)> ResumeAsync(ApprovalWorkflow workflow, string conversation, string resumeId)
     {
         var service = db.CreateService();
         var claim = await service.ClaimWorkflowPauseAsync(conversation, User, resumeId);
@@ -254,7 +254,7 @@ public sealed class WorkflowPauseTests(DatabaseFixture db) : IClassFixture<Datab
     }
 
     /// <summary>The framework's own resume, with no claim: answers any request it is asked, bounded in time.</summary>
-    private static async Task RunFrameworkAloneAsync(GatedWorkflow workflow, PostgresCheckpointStore store, CheckpointInfo from, string answer = "yes")
+    private static async Task RunFrameworkAloneAsync(ApprovalWorkflow workflow, PostgresCheckpointStore store, CheckpointInfo from, string answer = "yes")
     {
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await using var run = await InProcessExecution.ResumeStreamingAsync(workflow.Build(), from, CheckpointManager.CreateJson(store), bound.Token);
@@ -273,38 +273,6 @@ public sealed class WorkflowPauseTests(DatabaseFixture db) : IClassFixture<Datab
 
     private Task<long> PendingRowsAsync(string conversation)
         => TestData.ScalarAsync<long>(db.DataSource, "SELECT count(*) FROM pending_tool_state WHERE conversation_id = $1", Guid.Parse(conversation));
-
-    /// <summary>The approval workflow with a step that can be held inside (to race a second resume against it).</summary>
-    private sealed class GatedWorkflow
-    {
-        private int _stepRuns;
-
-        public TaskCompletionSource? Gate { get; init; }
-
-        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public int StepRuns => Volatile.Read(ref _stepRuns);
-
-        public Workflow Build()
-        {
-            var port = RequestPort.Create<string, string>("approve");
-            var step = new FunctionExecutor<string>(
-                "send",
-                async (answer, context, cancellationToken) =>
-                {
-                    Interlocked.Increment(ref _stepRuns);
-                    Entered.TrySetResult();
-                    if (Gate is not null)
-                    {
-                        await Gate.Task.WaitAsync(cancellationToken);
-                    }
-
-                    await context.YieldOutputAsync($"sent after '{answer}'", cancellationToken);
-                },
-                outputTypes: [typeof(string)]);
-            return new WorkflowBuilder(port).AddEdge(port, step).WithOutputFrom(step).Build();
-        }
-    }
 
     /// <summary>Two approvals in a row: approve → first step → confirm → second step → output.</summary>
     private sealed class TwoApprovals

@@ -1,3 +1,4 @@
+using ContinuationState.Internal;
 using Microsoft.Extensions.AI;
 
 namespace ContinuationState.Extensions.AI;
@@ -38,7 +39,7 @@ public static class ChatContinuationExtensions
     public static async Task<ChatResumeClaim> ClaimChatPauseAsync(this IContinuationService service, string conversationId, string userId, string resumeId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
-        return await TypedClaim.ClaimAsync(service, conversationId, userId, resumeId, ChatPauseSnapshot.Format, static claim => new ChatResumeClaim(claim), cancellationToken).ConfigureAwait(false);
+        return await FormatCheckedClaim.ClaimAsync(service, conversationId, userId, resumeId, ChatPauseSnapshot.Format, static claim => new ChatResumeClaim(claim), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -56,7 +57,7 @@ public static class ChatContinuationExtensions
     public static async Task<ClaimedChatPause?> ClaimChatPauseAsync(this IContinuationService service, string conversationId, string userId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
-        return await TypedClaim.ClaimAsync(service, conversationId, userId, ChatPauseSnapshot.Format, static s => new ClaimedChatPause(s), cancellationToken).ConfigureAwait(false);
+        return await FormatCheckedClaim.ClaimAsync(service, conversationId, userId, ChatPauseSnapshot.Format, static s => new ClaimedChatPause(s), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -86,7 +87,7 @@ public static class ChatContinuationExtensions
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(claimed);
         var next = ChatPause.TryCreate(resumeMessages, response, options ?? claimed.Options, out var pause) ? ChatPauseSnapshot.From(pause) : null;
-        return await TypedClaim.FinishAsync(service, claimed.State, next, outcome, ttl, cancellationToken).ConfigureAwait(false);
+        return await ResumeEnding.FinishAsync(service, claimed.State, next, outcome, ttl, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Hands a claimed pause back after a failed resume (fenced: only while the claim is current).</summary>

@@ -1,3 +1,4 @@
+using ContinuationState.Internal;
 using Microsoft.Agents.AI.Workflows;
 
 namespace ContinuationState.Extensions.AI.Workflows;
@@ -39,26 +40,7 @@ public static class WorkflowContinuationExtensions
     public static async Task<WorkflowResumeClaim> ClaimWorkflowPauseAsync(this IContinuationService service, string conversationId, string userId, string resumeId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
-        ResumeClaim claim;
-        try
-        {
-            claim = await service.ClaimForResumeAsync(conversationId, userId, resumeId, new ClaimOptions { RequiredFormat = WorkflowPauseSnapshot.Format }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (StateFormatMismatchException e)
-        {
-            throw new InvalidDataException(e.Message, e);
-        }
-
-        try
-        {
-            return new WorkflowResumeClaim(claim);
-        }
-        catch (InvalidDataException) when (claim.State is { } state)
-        {
-            // A pause this package cannot read is handed back, not left claimed until the stale revert.
-            await service.ReleaseClaimAsync(state, cancellationToken: CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
+        return await FormatCheckedClaim.ClaimAsync(service, conversationId, userId, resumeId, WorkflowPauseSnapshot.Format, static claim => new WorkflowResumeClaim(claim), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

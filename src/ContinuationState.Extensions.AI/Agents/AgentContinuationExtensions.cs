@@ -1,3 +1,4 @@
+using ContinuationState.Internal;
 using Microsoft.Agents.AI;
 
 namespace ContinuationState.Extensions.AI.Agents;
@@ -37,7 +38,7 @@ public static class AgentContinuationExtensions
     public static async Task<AgentResumeClaim> ClaimAgentPauseAsync(this IContinuationService service, string conversationId, string userId, string resumeId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
-        return await TypedClaim.ClaimAsync(service, conversationId, userId, resumeId, AgentPauseSnapshot.Format, static claim => new AgentResumeClaim(claim), cancellationToken).ConfigureAwait(false);
+        return await FormatCheckedClaim.ClaimAsync(service, conversationId, userId, resumeId, AgentPauseSnapshot.Format, static claim => new AgentResumeClaim(claim), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -68,7 +69,7 @@ public static class AgentContinuationExtensions
         ArgumentNullException.ThrowIfNull(agent);
         var pause = await AgentPause.CreateAsync(agent, session, response, cancellationToken).ConfigureAwait(false);
         var next = pause is null ? null : AgentPauseSnapshot.From(pause, agent);
-        return await TypedClaim.FinishAsync(service, claimed.State, next, outcome, ttl, cancellationToken).ConfigureAwait(false);
+        return await ResumeEnding.FinishAsync(service, claimed.State, next, outcome, ttl, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Hands a claimed agent pause back after a failed resume (fenced).</summary>

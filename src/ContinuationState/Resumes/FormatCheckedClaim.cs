@@ -1,7 +1,11 @@
-namespace ContinuationState.Extensions.AI;
+namespace ContinuationState.Internal;
 
-/// <summary>A claim under a resume id, read back as a typed pause.</summary>
-internal static class TypedClaim
+/// <summary>
+/// A claim of a pause of one format, read back as the caller's typed pause: the packages' (chat, agent, workflow)
+/// claims all start here. A pause of another format is never claimed and reads as <see cref="InvalidDataException"/>;
+/// one the reader cannot read is handed back at once, not left claimed until the stale revert.
+/// </summary>
+internal static class FormatCheckedClaim
 {
     public static async Task<T> ClaimAsync<T>(IContinuationService service, string conversationId, string userId, string resumeId, string format, Func<ResumeClaim, T> read, CancellationToken cancellationToken)
     {
@@ -59,24 +63,5 @@ internal static class TypedClaim
             await service.ReleaseClaimAsync(state, cancellationToken: CancellationToken.None).ConfigureAwait(false);
             throw;
         }
-    }
-
-    /// <summary>
-    /// Ends a claimed resume: the next pause replaces the claimed one when there is one; else the claim completes, with
-    /// its receipt when it was taken under a resume id, by a fenced delete when not.
-    /// </summary>
-    public static async Task<ChatResumeOutcome> FinishAsync(IContinuationService service, PendingToolState claimed, ContinuationSnapshot? nextPause, object? outcome, TimeSpan? ttl, CancellationToken cancellationToken)
-    {
-        if (nextPause is not null)
-        {
-            return await service.CompleteAndPauseAgainAsync(claimed, nextPause, outcome, ttl, cancellationToken).ConfigureAwait(false)
-                ? ChatResumeOutcome.PausedAgain
-                : ChatResumeOutcome.FencedOut;
-        }
-
-        var completed = claimed.ResumeId is null
-            ? await service.DeleteStateAsync(claimed, cancellationToken).ConfigureAwait(false)
-            : await service.CompleteResumeAsync(claimed, outcome, cancellationToken).ConfigureAwait(false);
-        return completed ? ChatResumeOutcome.Completed : ChatResumeOutcome.FencedOut;
     }
 }

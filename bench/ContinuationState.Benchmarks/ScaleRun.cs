@@ -230,17 +230,17 @@ internal static class ScaleRun
 
         samples.ForEach(Console.WriteLine);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        var liveBytes = await ScalarAsync<long>(admin, "SELECT coalesce(sum(pg_column_size(p.*)), 0)::bigint FROM pending_tool_state p");
+        var liveBytes = await LiveBytesAsync(admin);
+        var totalBytes = await ScalarAsync<long>(admin, "SELECT pg_total_relation_size('pending_tool_state')");
         Console.WriteLine($"  {cycles / seconds:N0} cycles/s; at the end: {await SizeAsync(admin)}; live data {liveBytes / 1024.0 / 1024.0:F1} MB");
-        Console.WriteLine($"  total / live over {ratios.Count} samples: min {ratios.Min():F2}, mean {ratios.Average():F2}, max {ratios.Max():F2}; at the end {await TotalOverLiveAsync(admin):F2} (target ≤ 2)");
+        Console.WriteLine($"  total / live over {ratios.Count} samples: min {ratios.Min():F2}, mean {ratios.Average():F2}, max {ratios.Max():F2}; at the end {totalBytes / (double)liveBytes:F2} (target ≤ 2)");
     }
 
     private static async Task<double> TotalOverLiveAsync(NpgsqlDataSource admin)
-    {
-        var liveBytes = await ScalarAsync<long>(admin, "SELECT coalesce(sum(pg_column_size(p.*)), 0)::bigint FROM pending_tool_state p");
-        var total = await ScalarAsync<long>(admin, "SELECT pg_total_relation_size('pending_tool_state')");
-        return total / (double)liveBytes;
-    }
+        => await ScalarAsync<long>(admin, "SELECT pg_total_relation_size('pending_tool_state')") / (double)await LiveBytesAsync(admin);
+
+    private static Task<long> LiveBytesAsync(NpgsqlDataSource admin)
+        => ScalarAsync<long>(admin, "SELECT coalesce(sum(pg_column_size(p.*)), 0)::bigint FROM pending_tool_state p");
 
     /// <summary>Claims and releases random live pauses until <paramref name="until"/> ends; a claim that saw only rests is idle.</summary>
     private static async Task<(Percentiles Idle, Percentiles During)> ClaimLoadAsync(IContinuationService service, List<string> live, int callers, Task until, Phase phase)

@@ -23,6 +23,8 @@ public sealed partial class PendingToolStateRepository
     private const CommandBehavior StreamedRow = CommandBehavior.SingleRow | CommandBehavior.SequentialAccess;
 
     private readonly DbConnection _connection; // the caller's connection, or one that prepares each command (see PreparingConnection)
+    private readonly NpgsqlConnection _npgsql; // the caller's connection itself, for the statements that return a state
+    private readonly bool _prepare;
     private readonly NpgsqlTransaction? _transaction;
     private readonly ContinuationStateOptions _options;
     private readonly PendingToolStateSql _sql;
@@ -42,6 +44,8 @@ public sealed partial class PendingToolStateRepository
     {
         ArgumentNullException.ThrowIfNull(connection);
         _connection = prepare ? new PreparingConnection(connection) : connection;
+        _npgsql = connection;
+        _prepare = prepare;
         _transaction = transaction;
         _options = options ?? new ContinuationStateOptions();
         var names = QualifiedNames.For(_options.Schema);
@@ -142,8 +146,9 @@ public sealed partial class PendingToolStateRepository
     {
         try
         {
-            var sql = conversation.IsLegacy ? _sql.LoadByLegacyId : _sql.Load;
-            var reader = await _connection.ExecuteReaderAsync(Command(sql, Key(conversation, userId), cancellationToken), StreamedRow).ConfigureAwait(false);
+            var command = StateCommand(conversation.IsLegacy ? _sql.LoadByLegacyId : _sql.Load, conversation, userId);
+            await using var commandScope = command.ConfigureAwait(false);
+            var reader = await ExecuteStateReaderAsync(command, StreamedRow, cancellationToken).ConfigureAwait(false);
             await using var readerScope = reader.ConfigureAwait(false);
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PendingToolStateReader.Read(reader) : null;
         }
@@ -170,13 +175,13 @@ public sealed partial class PendingToolStateRepository
 
     internal async Task<PendingToolState?> ClaimAsync(ConversationReference conversation, string userId, string? requiredFormat, CancellationToken cancellationToken)
     {
-        var parameters = Key(conversation, userId);
-        parameters.Add("grace_seconds", _options.StaleClaimGrace.TotalSeconds);
-        parameters.Add("required_format", requiredFormat, System.Data.DbType.String);
         try
         {
-            var sql = conversation.IsLegacy ? _sql.ClaimByLegacyId : _sql.Claim;
-            var reader = await _connection.ExecuteReaderAsync(Command(sql, parameters, cancellationToken), StreamedRow).ConfigureAwait(false);
+            var command = StateCommand(conversation.IsLegacy ? _sql.ClaimByLegacyId : _sql.Claim, conversation, userId);
+            await using var commandScope = command.ConfigureAwait(false);
+            command.Parameters.Add(new NpgsqlParameter<double>("grace_seconds", _options.StaleClaimGrace.TotalSeconds));
+            command.Parameters.Add(NullableText("required_format", requiredFormat));
+            var reader = await ExecuteStateReaderAsync(command, StreamedRow, cancellationToken).ConfigureAwait(false);
             await using var readerScope = reader.ConfigureAwait(false);
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {

@@ -1,7 +1,10 @@
 using System.Data.Common;
 using ContinuationState.Internal;
 using ContinuationState.Serialization;
+using System.Data;
 using Dapper;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace ContinuationState;
 
@@ -47,13 +50,13 @@ public sealed partial class PendingToolStateRepository
 
     internal Task<ResumeClaim> ClaimForResumeAsync(ConversationReference conversation, string userId, string resumeId, Guid? claimToken, string? requiredFormat, CancellationToken cancellationToken)
     {
-        var parameters = Key(conversation, userId);
-        parameters.Add("resume_id", resumeId);
-        parameters.Add("claim_token", claimToken, System.Data.DbType.Guid);
-        parameters.Add("required_format", requiredFormat, System.Data.DbType.String);
-        parameters.Add("grace_seconds", _options.StaleClaimGrace.TotalSeconds);
-        var sql = conversation.IsLegacy ? _resumeSql.ClaimByLegacyId : _resumeSql.Claim;
-        return DbErrors.Translated(ClaimForResumeCoreAsync(sql, userId, resumeId, requiredFormat, parameters, cancellationToken));
+        var command = StateCommand(conversation.IsLegacy ? _resumeSql.ClaimByLegacyId : _resumeSql.Claim, conversation, userId);
+        var parameters = command.Parameters;
+        parameters.Add(new NpgsqlParameter<string>("resume_id", resumeId));
+        parameters.Add(new NpgsqlParameter("claim_token", NpgsqlDbType.Uuid) { Value = claimToken is { } token ? token : DBNull.Value });
+        parameters.Add(NullableText("required_format", requiredFormat));
+        parameters.Add(new NpgsqlParameter<double>("grace_seconds", _options.StaleClaimGrace.TotalSeconds));
+        return DbErrors.Translated(ClaimForResumeCoreAsync(command, userId, resumeId, requiredFormat, cancellationToken));
     }
 
     /// <summary>
@@ -140,9 +143,12 @@ public sealed partial class PendingToolStateRepository
         return DbErrors.Translated(_connection.ExecuteAsync(Command(_resumeSql.PurgeExpired, parameters, cancellationToken)));
     }
 
-    private async Task<ResumeClaim> ClaimForResumeCoreAsync(string sql, string userId, string resumeId, string? requiredFormat, DynamicParameters parameters, CancellationToken cancellationToken)
+    private async Task<ResumeClaim> ClaimForResumeCoreAsync(NpgsqlCommand command, string userId, string resumeId, string? requiredFormat, CancellationToken cancellationToken)
     {
-        var reader = await _connection.ExecuteReaderAsync(Command(sql, parameters, cancellationToken)).ConfigureAwait(false);
+        await using var commandScope = command.ConfigureAwait(false);
+
+        // Not sequential: the receipt's columns are read out of order.
+        var reader = await ExecuteStateReaderAsync(command, CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
 

@@ -66,31 +66,14 @@ internal static class Guard
     /// <param name="parameterName">The caller's parameter.</param>
     public static void StorableText(string text, string what, string parameterName)
     {
-        var span = text.AsSpan();
-        var nul = span.IndexOf('\0');
-        var checkedPart = nul < 0 ? span : span[..nul];
-
-        // The first surrogate is found vectorized; only from there on is each character looked at.
-        for (var i = checkedPart.IndexOfAnyInRange('\uD800', '\uDFFF'); i >= 0 && i < checkedPart.Length; i++)
+        var at = UnstorableText.IndexOf(text);
+        if (at >= 0)
         {
-            var c = checkedPart[i];
-            if (!char.IsSurrogate(c))
-            {
-                continue;
-            }
-
-            if (char.IsHighSurrogate(c) && i + 1 < checkedPart.Length && char.IsLowSurrogate(checkedPart[i + 1]))
-            {
-                i++;
-                continue;
-            }
-
-            throw new ArgumentException($"{what} contains a lone UTF-16 surrogate (U+{(int)c:X4}) at index {i}; PostgreSQL text cannot hold it.", parameterName);
-        }
-
-        if (nul >= 0)
-        {
-            throw new ArgumentException($"{what} must not contain U+0000 (found at index {nul}); PostgreSQL text cannot hold it.", parameterName);
+            throw new ArgumentException(
+                text[at] == '\0'
+                    ? $"{what} must not contain U+0000 (found at index {at}); PostgreSQL text cannot hold it."
+                    : $"{what} contains a lone UTF-16 surrogate (U+{(int)text[at]:X4}) at index {at}; PostgreSQL text cannot hold it.",
+                parameterName);
         }
     }
 

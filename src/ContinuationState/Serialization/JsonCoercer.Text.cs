@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Unicode;
+using ContinuationState.Internal;
 
 namespace ContinuationState.Serialization;
 
@@ -89,51 +90,34 @@ internal sealed partial class JsonCoercer
     private string ApplyTextPolicies(string text, bool keyOfCurrentObject)
     {
         var span = text.AsSpan();
-        var index = IndexOfSuspect(span);
+        var index = UnstorableText.IndexOf(span);
         if (index < 0)
         {
             return text;
         }
 
-        StringBuilder? builder = null;
+        var builder = new StringBuilder(text.Length);
         var copiedUpTo = 0;
         while (index >= 0)
         {
             var c = span[index];
-            if (char.IsHighSurrogate(c) && index + 1 < span.Length && char.IsLowSurrogate(span[index + 1]))
-            {
-                index += 2; // a valid pair: kept as is
-            }
-            else
-            {
-                string? replacement;
-                if (c == '\0')
-                {
-                    replacement = _options.NulCharacters == NulCharacterPolicy.Strip
-                        ? string.Empty
-                        : throw TextProblem(text, keyOfCurrentObject, index, "U+0000, which PostgreSQL jsonb cannot store (NulCharacterPolicy.Reject)");
-                }
-                else
-                {
-                    replacement = _options.LoneSurrogates == LoneSurrogatePolicy.Replace
-                        ? "\uFFFD"
-                        : throw TextProblem(
-                            text,
-                            keyOfCurrentObject,
-                            index,
-                            $"an unpaired surrogate U+{(int)c:X4}, which has no UTF-8 form (LoneSurrogatePolicy.Reject)");
-                }
+            var replacement = c == '\0'
+                ? _options.NulCharacters == NulCharacterPolicy.Strip
+                    ? string.Empty
+                    : throw TextProblem(text, keyOfCurrentObject, index, "U+0000, which PostgreSQL jsonb cannot store (NulCharacterPolicy.Reject)")
+                : _options.LoneSurrogates == LoneSurrogatePolicy.Replace
+                    ? "\uFFFD"
+                    : throw TextProblem(text, keyOfCurrentObject, index, $"an unpaired surrogate U+{(int)c:X4}, which has no UTF-8 form (LoneSurrogatePolicy.Reject)");
 
-                builder ??= new StringBuilder(text.Length);
-                builder.Append(span[copiedUpTo..index]).Append(replacement);
-                copiedUpTo = ++index;
-            }
+            builder.Append(span[copiedUpTo..index]).Append(replacement);
+            copiedUpTo = ++index;
 
-            var next = IndexOfSuspect(span[index..]);
+            // What follows a lone surrogate cannot have been its partner, so the rest is searched on its own.
+            var next = UnstorableText.IndexOf(span[index..]);
             index = next < 0 ? -1 : index + next;
         }
 
-        return builder is null ? text : builder.Append(span[copiedUpTo..]).ToString();
+        return builder.Append(span[copiedUpTo..]).ToString();
     }
 
     private ContinuationJsonException TextProblem(string text, bool keyOfCurrentObject, int index, string problem)
@@ -143,16 +127,5 @@ internal sealed partial class JsonCoercer
         return new ContinuationJsonException(
             keyOfCurrentObject ? _path.WithName(text) : _path.ToString(),
             $"{what} contains {problem} at UTF-16 index {position}.");
-    }
-
-    /// <summary>
-    /// The first U+0000 or surrogate (surrogates are then checked for a partner one by one): two vectorized searches,
-    /// the second only up to the first, which beat one search for 2,049 characters by far.
-    /// </summary>
-    private static int IndexOfSuspect(ReadOnlySpan<char> text)
-    {
-        var nul = text.IndexOf('\0');
-        var surrogate = (nul < 0 ? text : text[..nul]).IndexOfAnyInRange('\uD800', '\uDFFF');
-        return surrogate >= 0 ? surrogate : nul;
     }
 }

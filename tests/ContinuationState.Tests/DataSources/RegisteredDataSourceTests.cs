@@ -25,7 +25,10 @@ public sealed class RegisteredDataSourceTests(DatabaseFixture db) : IClassFixtur
         // Calls in a row reuse the pool's one idle connection: the host's next open gets it, with the statements on it.
         await using var connection = await hostSource.OpenConnectionAsync();
         var prepared = await PreparedStatementsAsync(connection);
-        Assert.Contains(prepared, p => p.Name.StartsWith("_p", StringComparison.Ordinal) && p.Statement.Contains("pending_tool_state", StringComparison.Ordinal));
+        // Save, load, claim, release and delete: each its own statement, prepared explicitly (load and claim on their
+        // own NpgsqlCommand, the others under Dapper).
+        var explicitOnState = prepared.Where(p => p.Name.StartsWith("_p", StringComparison.Ordinal) && p.Statement.Contains("pending_tool_state", StringComparison.Ordinal)).ToList();
+        Assert.Equal(5, explicitOnState.Select(p => p.Statement).Distinct().Count());
         Assert.DoesNotContain(prepared, p => p.Name.StartsWith("_auto", StringComparison.Ordinal));
         Assert.True(service.Preparation!.Prepares);
         Assert.Equal(1, service.Preparation.DirectConnectionsKnown);

@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Collections;
 using Dapper;
+using Npgsql;
 
 namespace ContinuationState.Internal;
 
@@ -50,6 +52,18 @@ internal readonly record struct ConversationReference(ConversationIdKind Kind, G
         {
             parameters.Add("conversation_id", Uuid);
         }
+    }
+
+    /// <summary>
+    /// The same key, typed, and the user beside it (<c>{user_id}</c>), for a command the library binds itself rather
+    /// than through Dapper.
+    /// </summary>
+    public void AddKeyTo(IList parameters, string userId)
+    {
+        parameters.Add(IsLegacy
+            ? new NpgsqlParameter<string>("legacy_mongo_id", Raw!)
+            : new NpgsqlParameter<Guid>("conversation_id", Uuid));
+        parameters.Add(new NpgsqlParameter<string>("user_id", userId));
     }
 }
 

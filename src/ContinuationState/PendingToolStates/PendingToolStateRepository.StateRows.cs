@@ -2,7 +2,6 @@ using System.Data;
 using System.Diagnostics.CodeAnalysis;
 using ContinuationState.Internal;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace ContinuationState;
 
@@ -25,11 +24,7 @@ public sealed partial class PendingToolStateRepository
             command.CommandTimeout = seconds;
         }
 
-        var parameters = command.Parameters;
-        parameters.Add(conversation.IsLegacy
-            ? new NpgsqlParameter<string>("legacy_mongo_id", conversation.Raw!)
-            : new NpgsqlParameter<Guid>("conversation_id", conversation.Uuid));
-        parameters.Add(new NpgsqlParameter<string>("user_id", userId));
+        conversation.AddKeyTo(command.Parameters, userId);
         return command;
     }
 
@@ -43,6 +38,4 @@ public sealed partial class PendingToolStateRepository
 
         return await command.ExecuteReaderAsync(behavior, cancellationToken).ConfigureAwait(false);
     }
-
-    private static NpgsqlParameter<string?> NullableText(string name, string? value) => new(name, NpgsqlDbType.Text) { TypedValue = value };
 }

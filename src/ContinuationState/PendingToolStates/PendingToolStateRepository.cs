@@ -180,7 +180,7 @@ public sealed partial class PendingToolStateRepository
             var command = StateCommand(conversation.IsLegacy ? _sql.ClaimByLegacyId : _sql.Claim, conversation, userId);
             await using var commandScope = command.ConfigureAwait(false);
             command.Parameters.Add(new NpgsqlParameter<double>("grace_seconds", _options.StaleClaimGrace.TotalSeconds));
-            command.Parameters.Add(NullableText("required_format", requiredFormat));
+            StatementRunner.Text(command.Parameters, "required_format", requiredFormat);
             var reader = await ExecuteStateReaderAsync(command, StreamedRow, cancellationToken).ConfigureAwait(false);
             await using var readerScope = reader.ConfigureAwait(false);
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -161,10 +161,7 @@ internal sealed class SnapshotParameters : IDisposable
         public void AddParameters(IDbCommand command, SqlMapper.Identity identity)
         {
             var parameters = command.Parameters;
-            parameters.Add(conversation.IsLegacy
-                ? new NpgsqlParameter<string>("legacy_mongo_id", conversation.Raw!)
-                : new NpgsqlParameter<Guid>("conversation_id", conversation.Uuid));
-            parameters.Add(new NpgsqlParameter<string>("user_id", userId));
+            conversation.AddKeyTo(parameters, userId);
             parameters.Add(new NpgsqlParameter<double>("ttl_seconds", ttlSeconds));
             parts.AddParts(parameters);
         }

@@ -1,7 +1,7 @@
+using System.Data;
 using System.Data.Common;
 using ContinuationState.Internal;
 using ContinuationState.Serialization;
-using System.Data;
 using Dapper;
 using Npgsql;
 using NpgsqlTypes;
@@ -54,7 +54,7 @@ public sealed partial class PendingToolStateRepository
         var parameters = command.Parameters;
         parameters.Add(new NpgsqlParameter<string>("resume_id", resumeId));
         parameters.Add(new NpgsqlParameter("claim_token", NpgsqlDbType.Uuid) { Value = claimToken is { } token ? token : DBNull.Value });
-        parameters.Add(NullableText("required_format", requiredFormat));
+        StatementRunner.Text(parameters, "required_format", requiredFormat);
         parameters.Add(new NpgsqlParameter<double>("grace_seconds", _options.StaleClaimGrace.TotalSeconds));
         return DbErrors.Translated(ClaimForResumeCoreAsync(command, userId, resumeId, requiredFormat, cancellationToken));
     }

@@ -33,7 +33,7 @@ internal sealed partial class JsonCoercer
         if (value is ITuple tuple)
         {
             // Flat, as ITuple's indexer reads past a long tuple's Rest; System.Text.Json would write Item1... or nothing.
-            WriteArray(tuple, Enumerable.Range(0, tuple.Length).Select(i => tuple[i]));
+            WriteArray(tuple, Enumerable.Range(0, tuple.Length).Select(i => tuple[i]), _writeValue);
         }
         else if (contract.PolymorphicBase is { } polymorphicBase)
         {
@@ -46,11 +46,11 @@ internal sealed partial class JsonCoercer
         }
         else if (contract.Info.Kind == JsonTypeInfoKind.Dictionary)
         {
-            WriteObject(value, EntriesOf(value));
+            WriteObject(value, MembersOf(value), _writeValue);
         }
         else if (contract.Info.Kind == JsonTypeInfoKind.Enumerable && value is IEnumerable items)
         {
-            WriteArray(value, items);
+            WriteArray(value, items.Cast<object?>(), _writeValue);
         }
         else
         {
@@ -164,7 +164,7 @@ internal sealed partial class JsonCoercer
                 // Overflow members are written beside the declared ones, as System.Text.Json does.
                 if (member is not null)
                 {
-                    WriteEntries(EntriesOf(member), names);
+                    WriteMembers(MembersOf(member), names, _writeValue);
                 }
 
                 continue;
@@ -172,6 +172,7 @@ internal sealed partial class JsonCoercer
 
             BeginMember(property.Name, names);
             WriteValue(member);
+            CheckBudget();
             EndMember();
         }
 
@@ -220,7 +221,8 @@ internal sealed partial class JsonCoercer
         WriteElement(element);
     }
 
-    private void WriteArray(object container, IEnumerable items)
+    /// <summary>Writes an array item by item; <paramref name="container"/> is null when it cannot take part in a cycle.</summary>
+    private void WriteArray<T>(object? container, IEnumerable<T> items, Action<T> writeItem)
     {
         Enter(container);
         _writer.WriteStartArray();
@@ -229,7 +231,8 @@ internal sealed partial class JsonCoercer
         foreach (var item in items)
         {
             _path.SetIndex(index++);
-            WriteValue(item);
+            writeItem(item);
+            CheckBudget();
         }
 
         _path.Pop();
@@ -237,25 +240,30 @@ internal sealed partial class JsonCoercer
         Exit(container);
     }
 
-    private void WriteObject(object container, IEnumerable<KeyValuePair<object?, object?>> entries)
+    private void WriteObject<T>(object? container, IEnumerable<KeyValuePair<string, T>> members, Action<T> writeMember)
     {
         Enter(container);
         _writer.WriteStartObject();
-        WriteEntries(entries, MemberNamesAtThisDepth());
+        WriteMembers(members, MemberNamesAtThisDepth(), writeMember);
         _writer.WriteEndObject();
         Exit(container);
     }
 
-    /// <summary>Writes entries as members of the object already started; also used for extension data.</summary>
-    private void WriteEntries(IEnumerable<KeyValuePair<object?, object?>> entries, HashSet<string> names)
+    /// <summary>Writes members of the object already started; also used for extension data.</summary>
+    private void WriteMembers<T>(IEnumerable<KeyValuePair<string, T>> members, HashSet<string> names, Action<T> writeMember)
     {
-        foreach (var (key, value) in entries)
+        foreach (var (name, value) in members)
         {
-            BeginMember(KeyToString(key), names);
-            WriteValue(value);
+            BeginMember(name, names);
+            writeMember(value);
+            CheckBudget();
             EndMember();
         }
     }
+
+    /// <summary>A dictionary's entries with their keys made JSON key text, one at a time as they are written.</summary>
+    private IEnumerable<KeyValuePair<string, object?>> MembersOf(object dictionary)
+        => EntriesOf(dictionary).Select(entry => KeyValuePair.Create(KeyToString(entry.Key), entry.Value));
 
     /// <summary>The entries of a dictionary: of any <see cref="IDictionary"/>, else the pairs it enumerates.</summary>
     private IEnumerable<KeyValuePair<object?, object?>> EntriesOf(object dictionary)

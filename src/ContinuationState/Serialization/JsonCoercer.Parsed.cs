@@ -37,45 +37,10 @@ internal sealed partial class JsonCoercer
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                Enter(null);
-                _writer.WriteStartObject();
-                var names = MemberNamesAtThisDepth();
-                foreach (var property in element.EnumerateObject())
-                {
-                    string name;
-                    try
-                    {
-                        name = property.Name;
-                    }
-                    catch (InvalidOperationException e)
-                    {
-                        name = UndecodedText(JsonMarshal.GetRawUtf8PropertyName(property), e, isName: true);
-                    }
-
-                    BeginMember(name, names);
-                    WriteElement(property.Value);
-                    EndMember();
-                    CheckBudget();
-                }
-
-                _writer.WriteEndObject();
-                Exit(null);
+                WriteObject(null, element.EnumerateObject().Select(property => KeyValuePair.Create(NameOf(property), property.Value)), _writeElement);
                 break;
             case JsonValueKind.Array:
-                Enter(null);
-                _writer.WriteStartArray();
-                _path.PushIndex(0);
-                var index = 0;
-                foreach (var item in element.EnumerateArray())
-                {
-                    _path.SetIndex(index++);
-                    WriteElement(item);
-                    CheckBudget();
-                }
-
-                _path.Pop();
-                _writer.WriteEndArray();
-                Exit(null);
+                WriteArray(null, element.EnumerateArray(), _writeElement);
                 break;
             case JsonValueKind.String:
                 var raw = JsonMarshal.GetRawUtf8Value(element)[1..^1];
@@ -113,6 +78,18 @@ internal sealed partial class JsonCoercer
                 break;
             default:
                 throw new ContinuationJsonException(_path.ToString(), "default(JsonElement) holds no JSON value.");
+        }
+    }
+
+    private string NameOf(JsonProperty property)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException e)
+        {
+            return UndecodedText(JsonMarshal.GetRawUtf8PropertyName(property), e, isName: true);
         }
     }
 
@@ -160,20 +137,20 @@ internal sealed partial class JsonCoercer
             case JsonObject jsonObject:
                 // System.Text.Json builds the object's dictionary on first use and throws for what it cannot hold (a
                 // duplicate name, a name with a lone surrogate): those become ours, with the path.
-                List<KeyValuePair<object?, object?>> members;
+                List<KeyValuePair<string, JsonNode?>> members;
                 try
                 {
-                    members = [.. jsonObject.Select(static member => new KeyValuePair<object?, object?>(member.Key, member.Value))];
+                    members = [.. jsonObject];
                 }
                 catch (Exception e) when (e is ArgumentException or InvalidOperationException)
                 {
                     throw new ContinuationJsonException(_path.ToString(), $"The JSON object cannot be read: {e.Message}", e);
                 }
 
-                WriteObject(jsonObject, members);
+                WriteObject(jsonObject, members, _writeValue);
                 break;
             case JsonArray array:
-                WriteArray(array, array);
+                WriteArray(array, array, _writeValue);
                 break;
             case JsonValue value when value.TryGetValue<JsonElement>(out var element):
                 WriteElement(element);

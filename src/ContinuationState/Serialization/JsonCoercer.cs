@@ -31,6 +31,8 @@ internal sealed partial class JsonCoercer
     private readonly ContinuationJsonOptions _options;
     private readonly JsonSerializerOptions _serializerOptions;
     private readonly JsonPathBuilder _path;
+    private readonly Action<object?> _writeValue;
+    private readonly Action<JsonElement> _writeElement;
 
     // Reference-type containers on the path from the root to here: meeting one again is a cycle. Removed on the
     // way out, so the same object in two sibling positions is fine.
@@ -66,6 +68,8 @@ internal sealed partial class JsonCoercer
         _open = new HashSet<object>(ReferenceEqualityComparer.Instance);
         _limitBytes = limitBytes;
         _copyParsedJson = copyParsedJson;
+        _writeValue = WriteValue;
+        _writeElement = WriteElement;
     }
 
     private long WrittenBytes => _writer.BytesCommitted + _writer.BytesPending;
@@ -82,6 +86,7 @@ internal sealed partial class JsonCoercer
         _depth = 0;
         _availableBytes = availableBytes;
         WriteValue(value);
+        CheckBudget();
         _writer.Flush();
     }
 
@@ -126,8 +131,6 @@ internal sealed partial class JsonCoercer
 
                 break;
         }
-
-        CheckBudget();
     }
 
     /// <summary>
@@ -245,7 +248,7 @@ internal sealed partial class JsonCoercer
         return names;
     }
 
-    /// <summary>Throws once the output has crossed the budget; called after every value.</summary>
+    /// <summary>Throws once the output has crossed the budget; called after every member, item and root.</summary>
     private void CheckBudget() => EnsureRoom(0);
 
     /// <summary>Throws if <paramref name="bytes"/> more bytes would cross the budget, before writing them.</summary>

@@ -43,7 +43,8 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
     /// </summary>
     public const int MaxSessionIdLength = 200;
 
-    private readonly CheckpointCommands _commands;
+    private readonly StatementRunner _runner;
+    private readonly WorkflowCheckpointSql _sql;
     private readonly ContinuationJsonOptions _json;
     private readonly double _ttlSeconds;
 
@@ -70,7 +71,8 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
         SessionTtl = sessionTtl ?? options.DefaultTtl;
         _ttlSeconds = Guard.Ttl(SessionTtl, nameof(sessionTtl));
         _json = options.Json;
-        _commands = new CheckpointCommands(open, options);
+        _runner = new StatementRunner(open, options);
+        _sql = WorkflowCheckpointSql.For(QualifiedNames.For(options.Schema));
     }
 
     /// <summary>The user or tenant this store is scoped to.</summary>
@@ -129,14 +131,14 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
         await SendAsync().ConfigureAwait(false);
         return new CheckpointInfo(sessionId, checkpointId);
 
-        Task<int> SendAsync() => _commands.RunAsync(
-            _commands.Sql.Create,
+        Task<int> SendAsync() => _runner.RunAsync(
+            _sql.Create,
             p =>
             {
                 BindSession(p, sessionId);
                 p.Add(new NpgsqlParameter<double>("ttl_seconds", NpgsqlDbType.Double) { TypedValue = _ttlSeconds });
-                CheckpointCommands.Text(p, "checkpoint_id", checkpointId);
-                CheckpointCommands.Text(p, "parent_checkpoint_id", parentId);
+                StatementRunner.Text(p, "checkpoint_id", checkpointId);
+                StatementRunner.Text(p, "parent_checkpoint_id", parentId);
                 p.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("checkpoint", NpgsqlDbType.Json) { TypedValue = utf8 });
             },
             static (command, ct) => command.ExecuteNonQueryAsync(ct),
@@ -162,12 +164,12 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
             throw NotFound(key);
         }
 
-        var utf8 = await _commands.RunAsync(
-            _commands.Sql.Retrieve,
+        var utf8 = await _runner.RunAsync(
+            _sql.Retrieve,
             p =>
             {
                 BindSession(p, sessionId);
-                CheckpointCommands.Text(p, "checkpoint_id", key.CheckpointId);
+                StatementRunner.Text(p, "checkpoint_id", key.CheckpointId);
             },
             static async (command, ct) =>
             {
@@ -198,14 +200,14 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
             return [];
         }
 
-        return await _commands.RunAsync(
-            withParent is null ? _commands.Sql.Index : _commands.Sql.IndexWithParent,
+        return await _runner.RunAsync(
+            withParent is null ? _sql.Index : _sql.IndexWithParent,
             p =>
             {
                 BindSession(p, sessionId);
                 if (withParent is not null)
                 {
-                    CheckpointCommands.Text(p, "parent_checkpoint_id", withParent.CheckpointId);
+                    StatementRunner.Text(p, "parent_checkpoint_id", withParent.CheckpointId);
                 }
             },
             (command, ct) => ReadKeysAsync(command, sessionId, ct),
@@ -221,8 +223,8 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
     public async Task<CheckpointInfo?> GetLatestCheckpointAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         CheckSessionId(sessionId);
-        var keys = await _commands.RunAsync(
-            _commands.Sql.Latest,
+        var keys = await _runner.RunAsync(
+            _sql.Latest,
             p => BindSession(p, sessionId),
             (command, ct) => ReadKeysAsync(command, sessionId, ct),
             cancellationToken).ConfigureAwait(false);
@@ -241,8 +243,8 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
     public Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         CheckSessionId(sessionId);
-        return _commands.RunAsync(
-            _commands.Sql.DeleteSession,
+        return _runner.RunAsync(
+            _sql.DeleteSession,
             p => BindSession(p, sessionId),
             static async (command, ct) => await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is true,
             cancellationToken);
@@ -264,8 +266,8 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
     {
         CheckSessionId(sessionId);
         ArgumentOutOfRangeException.ThrowIfLessThan(keepLast, 1);
-        return _commands.RunAsync(
-            _commands.Sql.Prune,
+        return _runner.RunAsync(
+            _sql.Prune,
             p =>
             {
                 BindSession(p, sessionId);
@@ -318,8 +320,8 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
 
     private void BindSession(NpgsqlParameterCollection parameters, string sessionId)
     {
-        CheckpointCommands.Text(parameters, "user_id", UserId);
-        CheckpointCommands.Text(parameters, "session_id", sessionId);
+        StatementRunner.Text(parameters, "user_id", UserId);
+        StatementRunner.Text(parameters, "session_id", sessionId);
     }
 
     private static async Task<List<CheckpointInfo>> ReadKeysAsync(NpgsqlCommand command, string sessionId, CancellationToken cancellationToken)

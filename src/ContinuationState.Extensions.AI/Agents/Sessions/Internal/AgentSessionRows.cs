@@ -23,7 +23,7 @@ internal sealed class AgentSessionRows
 
     /// <summary>The live session stored under <paramref name="key"/>, as its UTF-8 JSON and etag; null when there is none.</summary>
     public Task<(byte[] Session, Guid ETag)?> GetAsync(AgentSessionKey key, CancellationToken cancellationToken)
-        => RunAsync(
+        => _runner.RunAsync(
             _sql.Get,
             p => BindKey(p, key),
             static async (command, ct) =>
@@ -52,7 +52,7 @@ internal sealed class AgentSessionRows
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>False when the check refused the save (nothing was written).</returns>
     public Task<bool> SaveAsync(AgentSessionKey key, ReadOnlyMemory<byte> session, Guid etag, double ttlSeconds, bool check, Guid? expectedETag, CancellationToken cancellationToken)
-        => RunAsync(
+        => _runner.RunAsync(
             _sql.Save,
             p =>
             {
@@ -68,7 +68,7 @@ internal sealed class AgentSessionRows
 
     /// <summary>Deletes the session stored under <paramref name="key"/>; true when a live one was there.</summary>
     public Task<bool> DeleteAsync(AgentSessionKey key, CancellationToken cancellationToken)
-        => RunAsync(
+        => _runner.RunAsync(
             _sql.Delete,
             p => BindKey(p, key),
             static async (command, ct) => await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is true,
@@ -76,7 +76,7 @@ internal sealed class AgentSessionRows
 
     /// <summary>Deletes one batch of expired sessions of every user and returns their keys.</summary>
     public Task<IReadOnlyList<PurgedAgentSession>> PurgeExpiredAsync(int batchSize, CancellationToken cancellationToken)
-        => RunAsync(
+        => _runner.RunAsync(
             _sql.PurgeExpiredBatch,
             p => p.Add(new NpgsqlParameter<int>("batch_size", NpgsqlDbType.Integer) { TypedValue = batchSize }),
             static async (command, ct) =>
@@ -99,14 +99,9 @@ internal sealed class AgentSessionRows
 
     private static void BindKey(NpgsqlParameterCollection parameters, AgentSessionKey key)
     {
-        Text(parameters, "user_id", key.UserId);
-        Text(parameters, "agent_id", key.AgentId);
-        Text(parameters, "session_id", key.SessionId);
+        StatementRunner.Text(parameters, "user_id", key.UserId);
+        StatementRunner.Text(parameters, "agent_id", key.AgentId);
+        StatementRunner.Text(parameters, "session_id", key.SessionId);
         parameters.Add(new NpgsqlParameter<string>("partitions", NpgsqlDbType.Jsonb) { TypedValue = key.PartitionsJson });
     }
-
-    private static void Text(NpgsqlParameterCollection parameters, string name, string value) => StatementRunner.Text(parameters, name, value);
-
-    private Task<T> RunAsync<T>(string sql, Action<NpgsqlParameterCollection> bind, Func<NpgsqlCommand, CancellationToken, Task<T>> run, CancellationToken cancellationToken)
-        => _runner.RunAsync(sql, bind, run, cancellationToken);
 }

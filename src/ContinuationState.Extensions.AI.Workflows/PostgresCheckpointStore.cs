@@ -60,7 +60,7 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
     /// <exception cref="ArgumentException"><paramref name="userId"/> is empty, longer than 512 characters, or holds U+0000 or a lone surrogate.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="sessionTtl"/> is not positive or longer than 365 days.</exception>
     public PostgresCheckpointStore(NpgsqlDataSource dataSource, string userId, ContinuationStateOptions? options = null, TimeSpan? sessionTtl = null)
-        : this(OpenFrom(dataSource), userId, options ?? new ContinuationStateOptions(), sessionTtl)
+        : this(RegisteredDataSource.OpenFrom(dataSource), userId, options ?? new ContinuationStateOptions(), sessionTtl)
     {
     }
 
@@ -356,10 +356,4 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
 
     // Hostile ids can be huge; a message names them without repeating kilobytes.
     private static string Shorten(string? id) => id is null ? "" : id.Length <= 64 ? id : string.Concat(id.AsSpan(0, 64), "…");
-
-    private static Func<CancellationToken, ValueTask<NpgsqlConnection>> OpenFrom(NpgsqlDataSource dataSource)
-    {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        return dataSource.OpenConnectionAsync;
-    }
 }

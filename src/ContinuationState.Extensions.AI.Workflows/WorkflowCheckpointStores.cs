@@ -21,7 +21,7 @@ public sealed class WorkflowCheckpointStores
     /// <param name="dataSource">Where connections come from; the schema must be migrated (<see cref="ContinuationStateMigrator"/>).</param>
     /// <param name="options">The library's options (schema, command timeout, JSON policies and limits, default TTL).</param>
     public WorkflowCheckpointStores(NpgsqlDataSource dataSource, IOptions<ContinuationStateOptions> options)
-        : this(OpenFrom(dataSource), options)
+        : this(RegisteredDataSource.OpenFrom(dataSource), options)
     {
     }
 
@@ -70,11 +70,5 @@ public sealed class WorkflowCheckpointStores
         var connection = await DbErrors.Translated(_open(cancellationToken).AsTask()).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         return await new WorkflowSessionRepository(connection, null, _options).PurgeExpiredBatchAsync(batchSize, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static Func<CancellationToken, ValueTask<NpgsqlConnection>> OpenFrom(NpgsqlDataSource dataSource)
-    {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        return dataSource.OpenConnectionAsync;
     }
 }

@@ -38,4 +38,14 @@ internal static class RegisteredDataSource
         var own = provider.GetRequiredService<LibraryDataSources>();
         return own.Owns(dataSource) ? onOwn(own.OpenConnectionAsync, options) : onRegistered(dataSource, options);
     }
+
+    /// <summary>
+    /// The connections of a store built on a host's <paramref name="dataSource"/>; a null one is refused here, as the
+    /// store constructor's <c>dataSource</c> argument.
+    /// </summary>
+    public static Func<CancellationToken, ValueTask<NpgsqlConnection>> OpenFrom(NpgsqlDataSource dataSource)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        return dataSource.OpenConnectionAsync;
+    }
 }

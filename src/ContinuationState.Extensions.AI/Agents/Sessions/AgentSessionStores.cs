@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using ContinuationState.Extensions.AI.Agents.Internal;
+using ContinuationState.Internal;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -23,7 +24,7 @@ public sealed class AgentSessionStores
     /// <param name="dataSource">Where connections come from; the schema must be migrated (<see cref="ContinuationStateMigrator"/>).</param>
     /// <param name="options">The library's options (schema, command timeout, JSON policies and limits, default TTL).</param>
     public AgentSessionStores(NpgsqlDataSource dataSource, IOptions<ContinuationStateOptions> options)
-        : this(OpenFrom(dataSource), options)
+        : this(RegisteredDataSource.OpenFrom(dataSource), options)
     {
     }
 
@@ -64,11 +65,5 @@ public sealed class AgentSessionStores
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         return _rows.PurgeExpiredAsync(batchSize, cancellationToken);
-    }
-
-    private static Func<CancellationToken, ValueTask<NpgsqlConnection>> OpenFrom(NpgsqlDataSource dataSource)
-    {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        return dataSource.OpenConnectionAsync;
     }
 }

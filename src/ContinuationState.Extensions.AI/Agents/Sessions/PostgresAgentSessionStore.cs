@@ -64,7 +64,7 @@ public sealed class PostgresAgentSessionStore : AgentSessionStore
     /// <exception cref="ArgumentException"><paramref name="userId"/> is empty, longer than 512 characters, or holds U+0000 or a lone surrogate.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="sessionTtl"/> is not positive or longer than 365 days.</exception>
     public PostgresAgentSessionStore(NpgsqlDataSource dataSource, string userId, ContinuationStateOptions? options = null, TimeSpan? sessionTtl = null, bool detectConflicts = false)
-        : this(OpenFrom(dataSource), userId, options ?? new ContinuationStateOptions(), sessionTtl, detectConflicts)
+        : this(RegisteredDataSource.OpenFrom(dataSource), userId, options ?? new ContinuationStateOptions(), sessionTtl, detectConflicts)
     {
     }
 
@@ -200,10 +200,4 @@ public sealed class PostgresAgentSessionStore : AgentSessionStore
 
     private static void Stamp(AgentSession session, Guid etag)
         => session.StateBag.SetValue(ETagStateKey, etag.ToString("N", CultureInfo.InvariantCulture));
-
-    private static Func<CancellationToken, ValueTask<NpgsqlConnection>> OpenFrom(NpgsqlDataSource dataSource)
-    {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        return dataSource.OpenConnectionAsync;
-    }
 }

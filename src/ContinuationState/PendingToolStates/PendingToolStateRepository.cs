@@ -350,28 +350,10 @@ public sealed partial class PendingToolStateRepository
     }
 
     private async Task<bool> ExecuteAffectsRowAsync(string sql, DynamicParameters parameters, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _connection.ExecuteAsync(Command(sql, parameters, cancellationToken)).ConfigureAwait(false) > 0;
-        }
-        catch (Exception e) when (DbErrors.Translate(e) is { } translated)
-        {
-            throw translated;
-        }
-    }
+        => await DbErrors.Translated(_connection.ExecuteAsync(Command(sql, parameters, cancellationToken))).ConfigureAwait(false) > 0;
 
     private async Task<bool> ScalarAffectsRowAsync(string sql, DynamicParameters parameters, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _connection.ExecuteScalarAsync<long>(Command(sql, parameters, cancellationToken)).ConfigureAwait(false) > 0;
-        }
-        catch (Exception e) when (DbErrors.Translate(e) is { } translated)
-        {
-            throw translated;
-        }
-    }
+        => await DbErrors.Translated(_connection.ExecuteScalarAsync<long>(Command(sql, parameters, cancellationToken))).ConfigureAwait(false) > 0;
 
     private CommandDefinition Command(string sql, object? parameters, CancellationToken cancellationToken)
         => new(sql, parameters, _transaction, CommandTimeouts.Seconds(_options.CommandTimeout), cancellationToken: cancellationToken);

@@ -279,15 +279,7 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
 
     /// <summary>Refuses a session id PostgreSQL cannot store or index, before anything is sent.</summary>
     internal static void CheckSessionId(string sessionId, string parameterName = "sessionId")
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(sessionId, parameterName);
-        if (sessionId.Length > MaxSessionIdLength)
-        {
-            throw new ArgumentException($"Session id is {sessionId.Length} characters long; at most {MaxSessionIdLength} are allowed.", parameterName);
-        }
-
-        Guard.StorableText(sessionId, "Session id", parameterName);
-    }
+        => Guard.Id(sessionId, "Session id", MaxSessionIdLength, parameterName);
 
     private static void CheckCheckpointId(string checkpointId, string parameterName)
     {

@@ -12,29 +12,26 @@ internal static class Guard
     /// <summary>A TTL longer than this is a unit mistake (milliseconds passed as seconds, say).</summary>
     public static readonly TimeSpan MaxTtl = TimeSpan.FromDays(365);
 
-    public static void UserId(string userId, string parameterName = "userId")
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(userId, parameterName);
-        if (userId.Length > MaxUserIdLength)
-        {
-            throw new ArgumentException($"User id is {userId.Length} characters long; at most {MaxUserIdLength} are allowed.", parameterName);
-        }
-
-        StorableText(userId, "User id", parameterName);
-    }
+    public static void UserId(string userId, string parameterName = "userId") => Id(userId, "User id", MaxUserIdLength, parameterName);
 
     /// <summary>A resume id is an idempotency key, not a payload.</summary>
     public const int MaxResumeIdLength = 200;
 
-    public static void ResumeId(string resumeId, string parameterName = "resumeId")
+    public static void ResumeId(string resumeId, string parameterName = "resumeId") => Id(resumeId, "Resume id", MaxResumeIdLength, parameterName);
+
+    /// <summary>
+    /// An id bound as text and indexed: not blank, at most <paramref name="maxLength"/> characters (an index entry is
+    /// capped), and <see cref="StorableText"/>.
+    /// </summary>
+    public static void Id(string id, string what, int maxLength, string parameterName)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(resumeId, parameterName);
-        if (resumeId.Length > MaxResumeIdLength)
+        ArgumentException.ThrowIfNullOrWhiteSpace(id, parameterName);
+        if (id.Length > maxLength)
         {
-            throw new ArgumentException($"Resume id is {resumeId.Length} characters long; at most {MaxResumeIdLength} are allowed.", parameterName);
+            throw new ArgumentException($"{what} is {id.Length} characters long; at most {maxLength} are allowed.", parameterName);
         }
 
-        StorableText(resumeId, "Resume id", parameterName);
+        StorableText(id, what, parameterName);
     }
 
     /// <summary>A caller-chosen claim token: <see cref="Guid.Empty"/> is what a forgotten initialisation looks like.</summary>

@@ -19,16 +19,8 @@ internal static class FormatCheckedClaim
             throw Foreign(e);
         }
 
-        try
-        {
-            return read(claim);
-        }
-        catch (InvalidDataException) when (claim.State is { } state)
-        {
-            // A pause this package cannot read is handed back untouched, not left claimed until the stale revert.
-            await service.ReleaseClaimAsync(state, cancellationToken: CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
+        // Only a claim that holds a state has one to hand back; any other (a receipt, nothing there) is read as it is.
+        return claim.State is { } state ? await ReadAsync(service, state, _ => read(claim)).ConfigureAwait(false) : read(claim);
     }
 
     /// <summary>A keyless claim of a pause of <paramref name="format"/>, read back typed; null when there is nothing to claim.</summary>
@@ -51,7 +43,7 @@ internal static class FormatCheckedClaim
     /// <summary>A pause of another format, as this package reports it: <see cref="InvalidDataException"/>, the core's exception inside.</summary>
     private static InvalidDataException Foreign(StateFormatMismatchException e) => new(e.Message, e);
 
-    /// <summary>Reads a state a keyless claim returned, handing it back if it is not a pause of this package.</summary>
+    /// <summary>Reads a claimed state, handing it back untouched if it is not a pause this package can read.</summary>
     private static async Task<T> ReadAsync<T>(IContinuationService service, PendingToolState state, Func<PendingToolState, T> read)
     {
         try

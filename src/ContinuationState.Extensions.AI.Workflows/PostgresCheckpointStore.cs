@@ -344,8 +344,5 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
     }
 
     private static KeyNotFoundException NotFound(CheckpointInfo key)
-        => new($"Checkpoint '{Shorten(key.CheckpointId)}' of session '{Shorten(key.SessionId)}' was not found (never written, deleted, pruned, expired, or another user's).");
-
-    // Hostile ids can be huge; a message names them without repeating kilobytes.
-    private static string Shorten(string? id) => id is null ? "" : id.Length <= 64 ? id : string.Concat(id.AsSpan(0, 64), "…");
+        => new($"Checkpoint '{Guard.Shorten(key.CheckpointId)}' of session '{Guard.Shorten(key.SessionId)}' was not found (never written, deleted, pruned, expired, or another user's).");
 }

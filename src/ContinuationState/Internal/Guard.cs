@@ -74,6 +74,9 @@ internal static class Guard
         }
     }
 
+    /// <summary>Hostile ids can be huge: a message names one by its first 64 characters (null as empty).</summary>
+    public static string Shorten(string? id) => id is null ? "" : id.Length <= 64 ? id : string.Concat(id.AsSpan(0, 64), "…");
+
     public static void ConversationId(string conversationId, string parameterName = "conversationId")
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(conversationId, parameterName);

@@ -1,3 +1,5 @@
+using ContinuationState.Internal;
+
 namespace ContinuationState.Extensions.AI.Agents;
 
 /// <summary>
@@ -13,7 +15,7 @@ public sealed class AgentSessionConflictException : ContinuationStateException
     /// <param name="agentId">The agent's id.</param>
     /// <param name="sessionId">The session id.</param>
     public AgentSessionConflictException(string agentId, string sessionId)
-        : base($"Agent session '{Internal.AgentSessionKey.Shorten(sessionId)}' of agent '{Internal.AgentSessionKey.Shorten(agentId)}' was saved by another request since it was read (or already existed when it was created); nothing was written.")
+        : base($"Agent session '{Guard.Shorten(sessionId)}' of agent '{Guard.Shorten(agentId)}' was saved by another request since it was read (or already existed when it was created); nothing was written.")
     {
         AgentId = agentId;
         SessionId = sessionId;

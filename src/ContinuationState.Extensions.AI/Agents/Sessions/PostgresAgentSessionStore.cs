@@ -163,7 +163,7 @@ public sealed class PostgresAgentSessionStore : AgentSessionStore
         }
         catch (JsonException e)
         {
-            throw new ContinuationStateException($"The stored agent session '{AgentSessionKey.Shorten(rowKey.SessionId)}' cannot be parsed: {e.Message}", e);
+            throw new ContinuationStateException($"The stored agent session '{Guard.Shorten(rowKey.SessionId)}' cannot be parsed: {e.Message}", e);
         }
 
         var session = await agent.DeserializeSessionAsync(serialized, cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -45,7 +45,7 @@ internal sealed record AgentSessionKey(string UserId, string AgentId, string Ses
                 }
 
                 Guard.StorableText(name, "A partition name", keyParameter);
-                Guard.StorableText(value, $"Partition '{Shorten(name)}'", keyParameter);
+                Guard.StorableText(value, $"Partition '{Guard.Shorten(name)}'", keyParameter);
             }
 
             partitionsJson = Write(sorted);
@@ -75,9 +75,6 @@ internal sealed record AgentSessionKey(string UserId, string AgentId, string Ses
 
         return partitions;
     }
-
-    /// <summary>Hostile ids can be huge; a message names them without repeating kilobytes.</summary>
-    public static string Shorten(string? id) => id is null ? "" : id.Length <= 64 ? id : string.Concat(id.AsSpan(0, 64), "…");
 
     private static void Id(string? id, string what, string parameterName)
     {

@@ -8,17 +8,23 @@ internal sealed class QualifiedNames
 {
     private static readonly ConcurrentDictionary<string, QualifiedNames> BySchema = new(StringComparer.Ordinal);
 
+    // Each statement placeholder and its table, replaced in this order.
+    private static readonly (string Placeholder, string Table)[] Tables =
+    [
+        ("{conversations}", "conversations"),
+        ("{pending_tool_state}", "pending_tool_state"),
+        ("{resume_receipts}", "resume_receipts"),
+        ("{workflow_sessions}", "workflow_sessions"),
+        ("{workflow_checkpoints}", "workflow_checkpoints"),
+        ("{agent_sessions}", "agent_sessions"),
+        ("{history}", "continuationstate_migrations"),
+    ];
+
     private QualifiedNames(string schema)
     {
         Schema = schema;
         QuotedSchema = Quote(schema);
-        Conversations = $"{QuotedSchema}.conversations";
-        PendingToolState = $"{QuotedSchema}.pending_tool_state";
         MigrationHistory = $"{QuotedSchema}.continuationstate_migrations";
-        ResumeReceipts = $"{QuotedSchema}.resume_receipts";
-        WorkflowSessions = $"{QuotedSchema}.workflow_sessions";
-        WorkflowCheckpoints = $"{QuotedSchema}.workflow_checkpoints";
-        AgentSessions = $"{QuotedSchema}.agent_sessions";
         ConversationsSql = new ConversationsSql(this);
         PendingToolStateSql = new PendingToolStateSql(this);
         ResumeSql = new ResumeSql(this);
@@ -37,19 +43,7 @@ internal sealed class QualifiedNames
 
     public string QuotedSchema { get; }
 
-    public string Conversations { get; }
-
-    public string PendingToolState { get; }
-
     public string MigrationHistory { get; }
-
-    public string ResumeReceipts { get; }
-
-    public string WorkflowSessions { get; }
-
-    public string WorkflowCheckpoints { get; }
-
-    public string AgentSessions { get; }
 
     public static QualifiedNames For(string schema)
     {
@@ -63,17 +57,18 @@ internal sealed class QualifiedNames
         return BySchema.GetOrAdd(schema!, static s => new QualifiedNames(s));
     }
 
-    /// <summary>Returns an error message for an unusable schema name, or null when it is fine.</summary>
     /// <summary>Puts the quoted, schema-qualified table names into a statement's <c>{table}</c> placeholders.</summary>
-    public string Qualify(string template) => template
-        .Replace("{conversations}", Conversations, StringComparison.Ordinal)
-        .Replace("{pending_tool_state}", PendingToolState, StringComparison.Ordinal)
-        .Replace("{resume_receipts}", ResumeReceipts, StringComparison.Ordinal)
-        .Replace("{workflow_sessions}", WorkflowSessions, StringComparison.Ordinal)
-        .Replace("{workflow_checkpoints}", WorkflowCheckpoints, StringComparison.Ordinal)
-        .Replace("{agent_sessions}", AgentSessions, StringComparison.Ordinal)
-        .Replace("{history}", MigrationHistory, StringComparison.Ordinal);
+    public string Qualify(string template)
+    {
+        foreach (var (placeholder, table) in Tables)
+        {
+            template = template.Replace(placeholder, $"{QuotedSchema}.{table}", StringComparison.Ordinal);
+        }
 
+        return template;
+    }
+
+    /// <summary>Returns an error message for an unusable schema name, or null when it is fine.</summary>
     public static string? Check(string? schema)
     {
         if (string.IsNullOrWhiteSpace(schema))

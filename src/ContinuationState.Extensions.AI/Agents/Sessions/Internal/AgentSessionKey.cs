@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ContinuationState.Internal;
 
 namespace ContinuationState.Extensions.AI.Agents.Internal;
@@ -48,7 +49,8 @@ internal sealed record AgentSessionKey(string UserId, string AgentId, string Ses
                 Guard.StorableText(value, $"Partition '{Guard.Shorten(name)}'", keyParameter);
             }
 
-            partitionsJson = Write(sorted);
+            // The default encoder, as a plain Utf8JsonWriter has: the text, and its bytes counted below, are unchanged.
+            partitionsJson = new JsonObject(sorted.Select(static p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))).ToJsonString();
         }
 
         var bytes = Encoding.UTF8.GetByteCount(userId) + Encoding.UTF8.GetByteCount(agentId!)
@@ -89,22 +91,5 @@ internal sealed record AgentSessionKey(string UserId, string AgentId, string Ses
         }
 
         Guard.StorableText(id, what, parameterName);
-    }
-
-    private static string Write(List<KeyValuePair<string, string>> sorted)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            foreach (var (name, value) in sorted)
-            {
-                writer.WriteString(name, value);
-            }
-
-            writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 }

@@ -293,22 +293,7 @@ public sealed class PostgresCheckpointStore : JsonCheckpointStore
 
     // A key this store cannot have written (empty, too long, or text PostgreSQL cannot hold) is simply not there.
     private static bool IsStorableCheckpointId(string? checkpointId)
-    {
-        if (string.IsNullOrEmpty(checkpointId) || checkpointId.Length > MaxSessionIdLength)
-        {
-            return false;
-        }
-
-        try
-        {
-            Guard.StorableText(checkpointId, "Checkpoint id", "checkpointId");
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
+        => !string.IsNullOrEmpty(checkpointId) && checkpointId.Length <= MaxSessionIdLength && UnstorableText.IndexOf(checkpointId) < 0;
 
     private void BindSession(NpgsqlParameterCollection parameters, string sessionId)
     {

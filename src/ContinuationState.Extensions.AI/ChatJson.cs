@@ -19,7 +19,7 @@ internal static class ChatJson
     {
         // Only marked output is decoded: an unmarked part is parsed from its bytes as they are.
         var (bytes, marked) = UnstorableTextConverter.Write(value, Options);
-        return marked ? Unmark(System.Text.Encoding.UTF8.GetString(bytes)).Part : Parse(bytes);
+        return marked ? Unmark(System.Text.Encoding.UTF8.GetString(bytes)).Part : JsonElement.Parse(bytes);
     }
 
     /// <summary>
@@ -31,7 +31,7 @@ internal static class ChatJson
     {
         var (bytes, marked) = UnstorableTextConverter.Write(value, Options);
         var text = System.Text.Encoding.UTF8.GetString(bytes);
-        return marked ? Unmark(text) : (Parse(bytes), text);
+        return marked ? Unmark(text) : (JsonElement.Parse(bytes), text);
     }
 
     /// <summary>The same for JSON written elsewhere with <see cref="Options"/> (an agent's serialized session).</summary>
@@ -68,13 +68,7 @@ internal static class ChatJson
 
     /// <summary>Marked text as a jsonb part (escapes) and as the exact text (raw characters).</summary>
     private static (JsonElement Part, string Text) Unmark(string marked)
-        => (Parse(System.Text.Encoding.UTF8.GetBytes(UnstorableTextConverter.Unmark(marked, escape: true))), UnstorableTextConverter.Unmark(marked, escape: false));
-
-    private static JsonElement Parse(byte[] utf8)
-    {
-        using var document = JsonDocument.Parse(utf8);
-        return document.RootElement.Clone();
-    }
+        => (JsonElement.Parse(System.Text.Encoding.UTF8.GetBytes(UnstorableTextConverter.Unmark(marked, escape: true))), UnstorableTextConverter.Unmark(marked, escape: false));
 
     private static JsonSerializerOptions Create()
     {

@@ -25,7 +25,7 @@ internal static class ChatPauseSnapshot
     /// <summary>The <c>agent_config</c> member with the exact JSON text of <c>chat_options</c>.</summary>
     public const string OptionsText = "chat_options_json";
 
-    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+    private static readonly JsonElement EmptyObject = JsonElement.Parse("{}");
 
     public static ContinuationSnapshot From(ChatPause pause)
     {

@@ -61,8 +61,7 @@ internal static class WorkflowPauseSnapshot
         {
             try
             {
-                using var document = JsonDocument.Parse(ContinuationJson.SerializeToUtf8Bytes(value));
-                data = document.RootElement.Clone();
+                data = JsonElement.Parse(ContinuationJson.SerializeToUtf8Bytes(value));
             }
             catch (ContinuationJsonException)
             {

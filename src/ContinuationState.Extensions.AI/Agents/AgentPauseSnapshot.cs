@@ -43,8 +43,7 @@ internal static class AgentPauseSnapshot
             ?? throw new InvalidDataException("The stored agent_config part holds no Agent Framework session (no \"session_json\" string).");
         try
         {
-            using var document = JsonDocument.Parse(session);
-            return document.RootElement.Clone();
+            return JsonElement.Parse(session);
         }
         catch (JsonException e)
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ContinuationState.Internal;
 
 namespace ContinuationState.Extensions.AI;
 
@@ -30,31 +31,25 @@ internal sealed class UnstorableTextConverter : JsonConverter<string>
     /// <summary>A string or key for a <c>JsonNode</c> built by hand, marked as the converter would write it.</summary>
     public static string Mark(string value)
     {
-        var span = value.AsSpan();
-        if (span.IndexOfAnyInRange('\uD800', '\uDFFF') < 0 && span.IndexOf('\0') < 0)
+        var at = UnstorableText.IndexOf(value);
+        if (at < 0)
         {
             return value;
         }
 
         var builder = new StringBuilder(value.Length + 16);
-        for (var i = 0; i < span.Length; i++)
+        var copied = 0;
+        while (at >= 0)
         {
-            var c = span[i];
-            if (char.IsHighSurrogate(c) && i + 1 < span.Length && char.IsLowSurrogate(span[i + 1]))
-            {
-                builder.Append(c).Append(span[++i]);
-            }
-            else if (c == '\0' || char.IsSurrogate(c))
-            {
-                builder.Append(Marker).Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                builder.Append(c);
-            }
+            builder.Append(value, copied, at - copied).Append(Marker).Append(((int)value[at]).ToString("X4", CultureInfo.InvariantCulture));
+            copied = at + 1;
+
+            // What follows a lone surrogate cannot have been its partner, so the rest is searched on its own.
+            var next = UnstorableText.IndexOf(value.AsSpan(copied));
+            at = next < 0 ? -1 : copied + next;
         }
 
-        return builder.ToString();
+        return builder.Append(value, copied, value.Length - copied).ToString();
     }
 
     /// <summary>Puts each marked code unit back: a <c>\uXXXX</c> escape, or the raw character.</summary>

@@ -28,14 +28,7 @@ internal sealed class WorkflowSessionRepository(NpgsqlConnection connection, Npg
     {
         var command = new CommandDefinition(
             _sql.PurgeExpiredBatch, new { batch_size = batchSize }, transaction, CommandTimeouts.Seconds(options.CommandTimeout), cancellationToken: cancellationToken);
-        var purged = new List<PurgedWorkflowSession>();
-        var reader = await connection.ExecuteReaderAsync(command).ConfigureAwait(false);
-        await using var readerScope = reader.ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            purged.Add(new PurgedWorkflowSession(reader.GetString(0), reader.GetString(1)));
-        }
-
-        return purged;
+        var purged = await connection.QueryAsync<(string UserId, string SessionId)>(command).ConfigureAwait(false);
+        return purged.Select(static k => new PurgedWorkflowSession(k.UserId, k.SessionId)).ToList();
     }
 }

@@ -38,19 +38,9 @@ internal sealed class AgentSessionRows
 
     /// <summary>
     /// Stores <paramref name="session"/> under <paramref name="key"/> with the new <paramref name="etag"/>, extending
-    /// its expiry to at least <paramref name="ttlSeconds"/> from now.
+    /// its expiry to at least <paramref name="ttlSeconds"/> from now. With <paramref name="check"/>, a live session whose
+    /// etag is not <paramref name="expectedETag"/> (null: any live session) is not replaced: false, nothing written.
     /// </summary>
-    /// <param name="key">Where the session lives.</param>
-    /// <param name="session">The session's JSON, as checked by the library's policies.</param>
-    /// <param name="etag">The version this save gives the session.</param>
-    /// <param name="ttlSeconds">The store's TTL.</param>
-    /// <param name="check">
-    /// Refuse to replace a live session whose etag is not <paramref name="expectedETag"/> (null: refuse to replace any
-    /// live session).
-    /// </param>
-    /// <param name="expectedETag">The version the caller read, if any.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>False when the check refused the save (nothing was written).</returns>
     public Task<bool> SaveAsync(AgentSessionKey key, ReadOnlyMemory<byte> session, Guid etag, double ttlSeconds, bool check, Guid? expectedETag, CancellationToken cancellationToken)
         => _runner.RunAsync(
             _sql.Save,

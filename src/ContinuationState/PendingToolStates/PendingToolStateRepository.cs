@@ -114,9 +114,8 @@ public sealed partial class PendingToolStateRepository
     }
 
     /// <summary>
-    /// After a statement that sent a snapshot's parts failed: throws the library's exception for it, if there is one.
-    /// A failure below the server (a broken connection, a cancellation mid-send) may leave the driver still reading the
-    /// parts' array, so it must not go back to the pool for others to fill.
+    /// After a statement that sent a snapshot's parts failed: throws the library's exception for it, if there is one;
+    /// a failure below the server keeps the parts out of the pool (<see cref="SnapshotParameters.KeepOutOfPool"/>).
     /// </summary>
     private static void ThrowSendFailure(SnapshotParameters snapshot, Exception e)
     {

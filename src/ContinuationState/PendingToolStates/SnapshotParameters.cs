@@ -90,8 +90,7 @@ internal sealed class SnapshotParameters : IDisposable
             throw;
         }
 
-        // The parameters point into the pooled array the parts were written to, with no copy; it is zeroed before it
-        // goes back to the pool (Dispose), as it holds user state.
+        // Dispose zeroes the array before it goes back to the pool: it holds user state.
         _columns = columns;
         return columns.WrittenMemory;
     }

@@ -6,25 +6,53 @@ namespace ContinuationState.Internal;
 /// </summary>
 internal static class UnstorableText
 {
+    private const int FirstWindow = 32;
+
     /// <summary>The index of the first U+0000 or unpaired surrogate in <paramref name="text"/>, or -1 when there is none.</summary>
     public static int IndexOf(ReadOnlySpan<char> text)
     {
+        // In windows that double, so a find costs about its distance: callers that replace or strip every find by
+        // searching on after it stay linear, where each search for U+0000 running to the end made them quadratic.
+        var from = 0;
+        for (var window = FirstWindow; from < text.Length; window = (int)Math.Min(2L * window, Array.MaxLength))
+        {
+            var to = (int)Math.Min((long)from + window, text.Length);
+            if (to < text.Length && char.IsHighSurrogate(text[to - 1]))
+            {
+                to++; // a pair is never split between two windows
+            }
+
+            if (IndexOf(text[..to], from) is >= 0 and var at)
+            {
+                return at;
+            }
+
+            from = to;
+        }
+
+        return -1;
+    }
+
+    /// <summary>The first find in <paramref name="text"/> at or after <paramref name="from"/>, or -1.</summary>
+    private static int IndexOf(ReadOnlySpan<char> text, int from)
+    {
         // Two vectorized searches, the second only up to the first U+0000: much faster than one search for either.
-        var nul = text.IndexOf('\0');
-        var scanned = nul < 0 ? text : text[..nul];
-        var at = scanned.IndexOfAnyInRange('\uD800', '\uDFFF');
+        var nul = text[from..].IndexOf('\0');
+        var end = nul < 0 ? text.Length : from + nul;
+        var at = text[from..end].IndexOfAnyInRange('\uD800', '\uDFFF');
         while (at >= 0)
         {
-            if (!char.IsHighSurrogate(scanned[at]) || at + 1 >= scanned.Length || !char.IsLowSurrogate(scanned[at + 1]))
+            at += from;
+            if (!char.IsHighSurrogate(text[at]) || at + 1 >= end || !char.IsLowSurrogate(text[at + 1]))
             {
                 return at;
             }
 
             // A pair (an emoji, say): one character, storable; look on after it.
-            var next = scanned[(at + 2)..].IndexOfAnyInRange('\uD800', '\uDFFF');
-            at = next < 0 ? -1 : at + 2 + next;
+            from = at + 2;
+            at = text[from..end].IndexOfAnyInRange('\uD800', '\uDFFF');
         }
 
-        return nul;
+        return nul < 0 ? -1 : end;
     }
 }

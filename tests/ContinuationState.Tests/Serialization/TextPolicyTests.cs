@@ -94,4 +94,30 @@ public class TextPolicyTests
         Assert.Contains("index 100000", exception.Message, StringComparison.Ordinal);
         Assert.Equal($"\"{new string('x', 100_000)}\"", JsonAssert.Serialize(text, Strip));
     }
+
+    [Fact]
+    public void PairsAndProblems_AreFoundAtEveryOffset_AcrossTheSearchWindows()
+    {
+        // The search looks in windows that double from 32 characters: a pair may straddle any boundary, a problem may sit on it.
+        for (var offset = 0; offset < 1_100; offset++)
+        {
+            var before = new string('x', offset);
+            var pair = before + "\U0001F600" + "tail";
+            Assert.Equal(pair, System.Text.Json.JsonDocument.Parse(JsonAssert.Serialize(pair)).RootElement.GetString());
+
+            foreach (var problem in new[] { "\uD800", "\uDC00", "\0" })
+            {
+                var exception = JsonAssert.Rejects(before + problem + "tail", "$");
+                Assert.Contains($"index {offset}.", exception.Message, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public void EveryProblemInALongRun_IsReplacedOrStripped()
+    {
+        var lone = string.Concat(Enumerable.Repeat("\uD800a\uDC00b", 20_000));
+        Assert.Equal(string.Concat(Enumerable.Repeat("\uFFFDa\uFFFDb", 20_000)), System.Text.Json.JsonDocument.Parse(JsonAssert.Serialize(lone, Replace)).RootElement.GetString());
+        Assert.Equal(new string('b', 20_000), System.Text.Json.JsonDocument.Parse(JsonAssert.Serialize(string.Concat(Enumerable.Repeat("\0b\0", 20_000)), Strip)).RootElement.GetString());
+    }
 }

@@ -1,3 +1,5 @@
+using ContinuationState.Internal;
+
 namespace ContinuationState;
 
 /// <summary>
@@ -9,15 +11,13 @@ public sealed class InvalidConversationIdException : ContinuationStateException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="conversationId">The id as the caller gave it.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="conversationId"/> is null.</exception>
     public InvalidConversationIdException(string conversationId)
-        : base($"Cannot save continuation state: conversation id '{Shorten(conversationId)}' is neither a UUID nor a known legacy MongoDB ObjectId.")
+        : base($"Cannot save continuation state: conversation id '{Guard.Shorten(conversationId ?? throw new ArgumentNullException(nameof(conversationId)))}' is neither a UUID nor a known legacy MongoDB ObjectId.")
     {
         ConversationId = conversationId;
     }
 
     /// <summary>The id as the caller gave it.</summary>
     public string ConversationId { get; }
-
-    // Hostile ids can be huge; the message names the id without repeating kilobytes of it.
-    private static string Shorten(string id) => id.Length <= 64 ? id : string.Concat(id.AsSpan(0, 64), "…");
 }

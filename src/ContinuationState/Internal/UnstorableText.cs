@@ -6,7 +6,7 @@ namespace ContinuationState.Internal;
 /// </summary>
 internal static class UnstorableText
 {
-    private const int FirstWindow = 32;
+    private const int FirstWindow = 256;
 
     /// <summary>The index of the first U+0000 or unpaired surrogate in <paramref name="text"/>, or -1 when there is none.</summary>
     public static int IndexOf(ReadOnlySpan<char> text)

@@ -98,8 +98,8 @@ public class TextPolicyTests
     [Fact]
     public void PairsAndProblems_AreFoundAtEveryOffset_AcrossTheSearchWindows()
     {
-        // The search looks in windows that double from 32 characters: a pair may straddle any boundary, a problem may sit on it.
-        for (var offset = 0; offset < 1_100; offset++)
+        // The search looks in windows that double from 256 characters: a pair may straddle any boundary, a problem may sit on it.
+        for (var offset = 0; offset < 1_900; offset++)
         {
             var before = new string('x', offset);
             var pair = before + "\U0001F600" + "tail";

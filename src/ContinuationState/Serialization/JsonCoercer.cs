@@ -50,6 +50,9 @@ internal sealed partial class JsonCoercer
     private readonly ConcurrentDictionary<Type, Contract> _contracts;
     private List<HashSet<string>>? _memberNames;
 
+    // A member-name set that held more names than this is replaced rather than cleared (see MemberNamesAt).
+    private const int MaxReusedMemberNames = 64;
+
     // Made on first use by strings: where they are transcoded to UTF-8 (see ReturnScratch).
     private byte[]? _utf8;
 
@@ -235,16 +238,30 @@ internal sealed partial class JsonCoercer
     }
 
     /// <summary>An empty set for the names of the object just entered, reused by every object at this depth.</summary>
-    private HashSet<string> MemberNamesAtThisDepth()
+    private HashSet<string> MemberNamesAtThisDepth() => MemberNamesAt(_memberNames ??= [], _depth);
+
+    /// <summary>
+    /// An empty set from <paramref name="sets"/> for an object at <paramref name="depth"/>. Clearing a set costs its
+    /// capacity, not its count: one that held a wide object is replaced, or every later object at its depth would pay
+    /// for the wide one again (quadratic for a wide object followed by many small ones).
+    /// </summary>
+    internal static HashSet<string> MemberNamesAt(List<HashSet<string>> sets, int depth)
     {
-        var sets = _memberNames ??= [];
-        while (sets.Count <= _depth)
+        while (sets.Count <= depth)
         {
             sets.Add(new HashSet<string>(StringComparer.Ordinal));
         }
 
-        var names = sets[_depth];
-        names.Clear();
+        var names = sets[depth];
+        if (names.Count > MaxReusedMemberNames)
+        {
+            sets[depth] = names = new HashSet<string>(StringComparer.Ordinal);
+        }
+        else
+        {
+            names.Clear();
+        }
+
         return names;
     }
 

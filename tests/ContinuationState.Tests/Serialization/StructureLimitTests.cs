@@ -33,6 +33,41 @@ public class StructureLimitTests
     }
 
     [Fact]
+    public void AfterAWideObject_TheNextObjectAtItsDepthGetsASmallNameSet()
+    {
+        // Clearing a set costs its capacity: reusing the wide object's set made each later small object pay for it again.
+        List<HashSet<string>> sets = [];
+        var wide = JsonCoercer.MemberNamesAt(sets, 1);
+        for (var i = 0; i < 10_000; i++)
+        {
+            wide.Add(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var next = JsonCoercer.MemberNamesAt(sets, 1);
+        Assert.NotSame(wide, next);
+        Assert.Empty(next);
+        Assert.True(next.EnsureCapacity(0) < 100, $"capacity {next.EnsureCapacity(0)}");
+
+        next.Add("a");
+        Assert.Same(next, JsonCoercer.MemberNamesAt(sets, 1)); // small sets are reused, cleared
+        Assert.Empty(sets[1]);
+    }
+
+    [Fact]
+    public void WideObjectThenManySmallOnes_AreWrittenWholeWithDuplicatesStillFound()
+    {
+        var wide = Enumerable.Range(0, 1_000).ToDictionary(i => $"k{i}", i => i);
+        var small = Enumerable.Range(0, 1_000).Select(i => new Dictionary<string, int> { ["a"] = i }).ToList();
+        var json = JsonAssert.Serialize(new object[] { wide, small });
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        Assert.Equal(1_000, document.RootElement[0].EnumerateObject().Count());
+        Assert.Equal(999, document.RootElement[1][999].GetProperty("a").GetInt32());
+
+        using var parsed = System.Text.Json.JsonDocument.Parse("[" + json[1..^1] + """,{"x":1,"x":2}]""");
+        JsonAssert.Rejects(parsed.RootElement, "$[2].x");
+    }
+
+    [Fact]
     public void SameObjectInSiblingPositions_IsWrittenTwice()
     {
         var shared = new Node { Name = "shared" };

@@ -31,8 +31,8 @@ namespace ContinuationState.Serialization;
 /// <see cref="JsonValue"/> that wraps a CLR value follows that value's rule.</description></item>
 /// <item><description>Dictionaries (<c>IDictionary</c>, <c>IDictionary&lt;,&gt;</c>, <c>IReadOnlyDictionary&lt;,&gt;</c>)
 /// → objects. Keys of any type become strings by the rules above (numbers and bools as their JSON text, dates and
-/// Guids as their string, enums by name, other objects as their compact JSON); the text policies apply to keys
-/// too, and two keys that end up equal throw.</description></item>
+/// Guids as their string, enums by name, tuples as their array, other objects as their compact JSON); the text
+/// policies apply to keys too, and two keys that end up equal throw.</description></item>
 /// <item><description>Tuples (<see cref="Tuple"/> and <see cref="ValueTuple"/>) → arrays; any other
 /// <see cref="System.Collections.IEnumerable"/> → an array. <see cref="KeyValuePair{TKey, TValue}"/> →
 /// <c>{"Key":…,"Value":…}</c>.</description></item>

@@ -319,6 +319,12 @@ internal sealed partial class JsonCoercer
             return scalar;
         }
 
+        if (key is ITuple tuple)
+        {
+            // An array, as a tuple value is: System.Text.Json writes a ValueTuple as {}, so every tuple key collided.
+            key = Enumerable.Range(0, tuple.Length).Select(i => tuple[i]).ToArray();
+        }
+
         var info = ContractOf(key!.GetType()).Info;
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))

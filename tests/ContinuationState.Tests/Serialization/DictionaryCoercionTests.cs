@@ -72,6 +72,14 @@ public class DictionaryCoercionTests
     }
 
     [Fact]
+    public void TupleKeys_AreWrittenAsTheirArrayText()
+    {
+        // System.Text.Json writes a ValueTuple as {}: every tuple key became the same key and the save was refused.
+        JsonAssert.Coerces("""{"[1,\"a\"]":1,"[2,\"b\"]":2}""", new Dictionary<(int, string), int> { [(1, "a")] = 1, [(2, "b")] = 2 });
+        JsonAssert.Coerces("""{"[1,\"a\"]":1}""", new Dictionary<Tuple<int, string>, int> { [Tuple.Create(1, "a")] = 1 });
+    }
+
+    [Fact]
     public void ByteArrayKeys_AreWrittenAsTheirBase64Text()
     {
         JsonAssert.Coerces("""{"AQI=":1}""", new Dictionary<byte[], int> { [[1, 2]] = 1 });

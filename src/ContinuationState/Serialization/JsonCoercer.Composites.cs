@@ -296,13 +296,15 @@ internal sealed partial class JsonCoercer
     /// <summary>
     /// A dictionary key as JSON key text: strings as they are; numbers and bools as their JSON literal; the
     /// fixed-format scalars (dates, Guids, decimals) and enums as their string value; anything else as the compact
-    /// JSON System.Text.Json writes for it (a record key becomes <c>{"X":1}</c>), or the string itself when that JSON
-    /// is a string (a byte[] key becomes its base64 text). Text policies are applied afterwards, by BeginMember.
+    /// JSON written for it as a value (a record key becomes <c>{"X":1}</c>, a tuple key <c>[1,"a"]</c>), or the string
+    /// itself when that JSON is a string (a byte[] key becomes its base64 text). BeginMember then applies the text
+    /// policies to the result.
     /// </summary>
     private string KeyToString(object? key)
     {
         switch (key)
         {
+            case null: throw new ContinuationJsonException(_path.ToString(), "A dictionary key is null; JSON object keys are strings.");
             case string text: return text;
             case char character: return character.ToString();
             case Enum enumValue: return enumValue.ToString();
@@ -319,24 +321,20 @@ internal sealed partial class JsonCoercer
             return scalar;
         }
 
-        if (key is ITuple tuple)
-        {
-            // An array, as a tuple value is: System.Text.Json writes a ValueTuple as {}, so every tuple key collided.
-            key = Enumerable.Range(0, tuple.Length).Select(i => tuple[i]).ToArray();
-        }
-
-        var info = ContractOf(key!.GetType()).Info;
+        // Anything else as the JSON this coercer writes for it as a value (so a tuple is an array, and the policies,
+        // depth and cycle rules apply), into a writer of its own; canonical, so equal keys are the same text.
         var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        var (writer, copyParsedJson) = (_writer, _copyParsedJson);
+        using (var keyWriter = new Utf8JsonWriter(buffer, WriterOptions))
         {
+            (_writer, _copyParsedJson) = (keyWriter, false);
             try
             {
-                // A key that contains its own dictionary fails here (its type is no supported key), not forever.
-                JsonSerializer.Serialize(writer, key, info);
+                WriteValue(key);
             }
-            catch (Exception exception) when (exception is NotSupportedException or JsonException or InvalidOperationException or ArgumentException)
+            finally
             {
-                throw Unsupported(info.Type, exception.Message, exception);
+                (_writer, _copyParsedJson) = (writer, copyParsedJson);
             }
         }
 

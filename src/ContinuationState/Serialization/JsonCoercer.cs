@@ -27,7 +27,7 @@ internal sealed partial class JsonCoercer
         MaxDepth = int.MaxValue,
     };
 
-    private readonly Utf8JsonWriter _writer;
+    private Utf8JsonWriter _writer; // swapped for a complex dictionary key's own (see KeyToString)
     private readonly ContinuationJsonOptions _options;
     private readonly JsonSerializerOptions _serializerOptions;
     private readonly JsonPathBuilder _path;
@@ -41,7 +41,7 @@ internal sealed partial class JsonCoercer
 
     // Parsed JSON that needs no policy may go out as the UTF-8 it was parsed from (see StorableJson): for columns
     // bound for jsonb, where only the value counts, not for ContinuationJson's own output, which is canonical.
-    private readonly bool _copyParsedJson;
+    private bool _copyParsedJson;
     private long _availableBytes;
     private int _depth;
 

@@ -80,6 +80,32 @@ public class DictionaryCoercionTests
     }
 
     [Fact]
+    public void ComplexKeys_FollowTheValueRules_NestedTuplesAndScalarsIncluded()
+    {
+        JsonAssert.Coerces(
+            """{"[1,[2,3]]":1,"[1,[4,5]]":2}""",
+            new Dictionary<(int, (int, int)), int> { [(1, (2, 3))] = 1, [(1, (4, 5))] = 2 });
+        JsonAssert.Coerces("""{"[\"Monday\",\"1.10\"]":1}""", new Dictionary<(DayOfWeek, decimal), int> { [(DayOfWeek.Monday, 1.10m)] = 1 });
+    }
+
+    [Fact]
+    public void LoneSurrogateInsideAComplexKey_IsRejectedByDefault_NotStoredAsReplacement()
+    {
+        var value = new { d = new Dictionary<(int, string), int> { [(1, "a\uD800")] = 1 } };
+        var exception = Assert.Throws<ContinuationJsonException>(() => ContinuationJson.SerializeToUtf8Bytes(value));
+        Assert.StartsWith("$.d", exception.JsonPath, StringComparison.Ordinal);
+        Assert.Contains("U+D800", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NullKey_IsRejectedWithThePath()
+    {
+        var value = new { d = new NullKeyDictionary() };
+        var exception = JsonAssert.Rejects(value, "$.d");
+        Assert.Contains("key is null", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ByteArrayKeys_AreWrittenAsTheirBase64Text()
     {
         JsonAssert.Coerces("""{"AQI=":1}""", new Dictionary<byte[], int> { [[1, 2]] = 1 });
@@ -120,5 +146,24 @@ public class DictionaryCoercionTests
     public void NanKey_IsRejected()
     {
         JsonAssert.Rejects(new { d = new Dictionary<double, int> { [double.NaN] = 1 } }, "$.d");
+    }
+
+    private sealed class NullKeyDictionary : IReadOnlyDictionary<string, int>
+    {
+        public int this[string key] => 1;
+
+        public IEnumerable<string> Keys => [null!];
+
+        public IEnumerable<int> Values => [1];
+
+        public int Count => 1;
+
+        public bool ContainsKey(string key) => false;
+
+        public bool TryGetValue(string key, out int value) => (value = 1) == 0;
+
+        public IEnumerator<KeyValuePair<string, int>> GetEnumerator() => new List<KeyValuePair<string, int>> { new(null!, 1) }.GetEnumerator();
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

@@ -165,17 +165,32 @@ internal sealed partial class JsonCoercer
 
     private void WriteBigInteger(IFormattable number)
     {
+        if (number is BigInteger big && !big.IsZero)
+        {
+            // Formatting takes time quadratic in the size: a value of n bits has at least floor((n - 1) log10 2) + 1
+            // digits, so one too long for numeric or the budget is refused before it is formatted.
+            var minimumDigits = (long)Math.Floor((BigInteger.Abs(big).GetBitLength() - 1) * 0.30102999566398) + 1;
+            if (minimumDigits > PostgresNumeric.MaxIntegerDigits)
+            {
+                throw TooManyDigits();
+            }
+
+            EnsureRoom(minimumDigits);
+        }
+
         var digits = number.ToString(null, CultureInfo.InvariantCulture);
         if (digits.Length - (digits[0] == '-' ? 1 : 0) > PostgresNumeric.MaxIntegerDigits)
         {
-            throw new ContinuationJsonException(
-                _path.ToString(),
-                $"The integer has more than {PostgresNumeric.MaxIntegerDigits} digits, more than PostgreSQL numeric can store.");
+            throw TooManyDigits();
         }
 
         EnsureRoom(digits.Length);
         WriteRawNumber(digits);
     }
+
+    private ContinuationJsonException TooManyDigits() => new(
+        _path.ToString(),
+        $"The integer has more than {PostgresNumeric.MaxIntegerDigits} digits, more than PostgreSQL numeric can store.");
 
     private void WriteRawNumber(string digits) => _writer.WriteRawValue(digits, skipInputValidation: true);
 

@@ -145,5 +145,17 @@ public class ScalarCoercionTests
     {
         JsonAssert.Rejects(new { n = BigInteger.Pow(10, 131072) }, "$.n");
         Assert.StartsWith("1", JsonAssert.Serialize(BigInteger.Pow(10, 131071)), StringComparison.Ordinal);
+        Assert.StartsWith("-9", JsonAssert.Serialize(1 - BigInteger.Pow(10, 131072)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void VeryLargeBigInteger_IsRefusedBeforeItIsFormatted()
+    {
+        // Formatting 4 million bits takes tens of seconds; its size alone says numeric cannot hold it.
+        var exception = JsonAssert.Rejects(new { n = BigInteger.One << 4_000_000 }, "$.n");
+        Assert.Contains("131072 digits", exception.Message, StringComparison.Ordinal);
+
+        var options = new ContinuationJsonOptions { MaxBytes = 1_000 };
+        Assert.Throws<StateTooLargeException>(() => ContinuationJson.SerializeToUtf8Bytes(new { n = BigInteger.Pow(10, 100_000) }, options));
     }
 }

@@ -164,7 +164,7 @@ internal sealed partial class JsonCoercer
                 // Overflow members are written beside the declared ones, as System.Text.Json does.
                 if (member is not null)
                 {
-                    WriteMembers(MembersOf(member), names, _writeValue);
+                    WriteMembers(member, MembersOf(member), names, _writeValue);
                 }
 
                 continue;
@@ -226,16 +226,24 @@ internal sealed partial class JsonCoercer
     {
         Enter(container);
         _writer.WriteStartArray();
-        _path.PushIndex(0);
-        var index = 0;
-        foreach (var item in items)
+        using (var enumerator = Enumerate(items, container))
         {
-            _path.SetIndex(index++);
-            writeItem(item);
-            CheckBudget();
+            _path.PushIndex(0);
+            for (var index = 0; ; index++)
+            {
+                _path.SetIndex(index);
+                if (!Next(enumerator, container))
+                {
+                    break;
+                }
+
+                writeItem(enumerator.Current);
+                CheckBudget();
+            }
+
+            _path.Pop();
         }
 
-        _path.Pop();
         _writer.WriteEndArray();
         Exit(container);
     }
@@ -244,22 +252,57 @@ internal sealed partial class JsonCoercer
     {
         Enter(container);
         _writer.WriteStartObject();
-        WriteMembers(members, MemberNamesAtThisDepth(), writeMember);
+        WriteMembers(container, members, MemberNamesAtThisDepth(), writeMember);
         _writer.WriteEndObject();
         Exit(container);
     }
 
     /// <summary>Writes members of the object already started; also used for extension data.</summary>
-    private void WriteMembers<T>(IEnumerable<KeyValuePair<string, T>> members, HashSet<string> names, Action<T> writeMember)
+    private void WriteMembers<T>(object? source, IEnumerable<KeyValuePair<string, T>> members, HashSet<string> names, Action<T> writeMember)
     {
-        foreach (var (name, value) in members)
+        using var enumerator = Enumerate(members, source);
+        while (Next(enumerator, source))
         {
+            var (name, value) = enumerator.Current;
             BeginMember(name, names);
             writeMember(value);
             CheckBudget();
             EndMember();
         }
     }
+
+    /// <summary>
+    /// Enumerating runs the caller's code (an iterator, a lazy query, a collection of its own): what it throws becomes a
+    /// <see cref="ContinuationJsonException"/> with the path of the item it could not produce, as a getter's does.
+    /// </summary>
+    private IEnumerator<T> Enumerate<T>(IEnumerable<T> items, object? source)
+    {
+        try
+        {
+            return items.GetEnumerator();
+        }
+        catch (Exception exception) when (exception is not ContinuationStateException)
+        {
+            throw EnumerationFailed(source, exception);
+        }
+    }
+
+    private bool Next<T>(IEnumerator<T> enumerator, object? source)
+    {
+        try
+        {
+            return enumerator.MoveNext();
+        }
+        catch (Exception exception) when (exception is not ContinuationStateException)
+        {
+            throw EnumerationFailed(source, exception);
+        }
+    }
+
+    private ContinuationJsonException EnumerationFailed(object? source, Exception exception) => new(
+        _path.ToString(),
+        $"Enumerating '{TypeNames.Display(source?.GetType() ?? typeof(object))}' threw {exception.GetType().Name}.",
+        exception);
 
     /// <summary>A dictionary's entries with their keys made JSON key text, one at a time as they are written.</summary>
     private IEnumerable<KeyValuePair<string, object?>> MembersOf(object dictionary)

@@ -121,6 +121,18 @@ public class ObjectCoercionTests
         Dictionary<string, int> Arguments,
         [property: JsonIgnore] string Secret);
 
+    [Fact]
+    public void EnumerationThatThrows_IsRejectedWithThePathOfTheItemItCouldNotProduce()
+    {
+        var lazy = new[] { 1, 0 }.Select(x => 1 / x);
+        var exception = JsonAssert.Rejects(new { items = lazy }, "$.items[1]");
+        Assert.IsType<DivideByZeroException>(exception.InnerException);
+        Assert.Contains("threw DivideByZeroException", exception.Message, StringComparison.Ordinal);
+
+        JsonAssert.Rejects(new { segment = default(ArraySegment<int>) }, "$.segment[0]");
+        JsonAssert.Rejects(new { map = ThrowingPairs() }, "$.map");
+    }
+
     private sealed class Profile
     {
         public string? DisplayName { get; set; }
@@ -148,5 +160,30 @@ public class ObjectCoercionTests
     private sealed class Throwing
     {
         public int Broken => throw new NotImplementedException();
+    }
+
+    private static IReadOnlyDictionary<string, int> ThrowingPairs() => new ThrowingDictionary();
+
+    private sealed class ThrowingDictionary : IReadOnlyDictionary<string, int>
+    {
+        public int this[string key] => 1;
+
+        public IEnumerable<string> Keys => ["a"];
+
+        public IEnumerable<int> Values => [1];
+
+        public int Count => 2;
+
+        public bool ContainsKey(string key) => key == "a";
+
+        public bool TryGetValue(string key, out int value) => (value = 1) == 1;
+
+        public IEnumerator<KeyValuePair<string, int>> GetEnumerator()
+        {
+            yield return new("a", 1);
+            throw new InvalidOperationException("the collection changed");
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

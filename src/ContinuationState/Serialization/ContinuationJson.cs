@@ -41,8 +41,8 @@ namespace ContinuationState.Serialization;
 /// <c>[JsonPropertyName]</c>, <c>[JsonIgnore]</c>, naming policy, ignore conditions and
 /// <c>[JsonExtensionData]</c> are honoured; each member value is walked by these rules. Types System.Text.Json
 /// writes with a converter (<see cref="Uri"/>, <see cref="Version"/>, <c>[JsonConverter]</c> types) use it.
-/// A value whose base type is polymorphic is written by the base's contract, so its discriminator (<c>$type</c>) is
-/// kept. Converters set on single properties are not applied.</description></item>
+/// A value whose base type is polymorphic gets the base's discriminator (<c>$type</c>) first, then its own members
+/// under the same rules. Converters set on single properties are not applied.</description></item>
 /// <item><description>Delegates, reflection objects, pointers, streams, tasks, async streams, multi-dimensional
 /// arrays and anything System.Text.Json cannot serialize throw.</description></item>
 /// <item><description>An object that contains itself throws (a cycle); the same object in two places is written

@@ -14,8 +14,8 @@ namespace ContinuationState.Serialization;
 /// dictionaries and enumerables item by item, types with a converter through that converter. Walked here rather than
 /// by the serializer so that every value gets the policies and a path. An object whose base type is polymorphic
 /// (<c>[JsonPolymorphic]</c>, <c>[JsonDerivedType]</c>, or a resolver's <see cref="JsonPolymorphismOptions"/>, as
-/// Microsoft.Extensions.AI's <c>AIContent</c> has) is written by the base's contract, so its discriminator
-/// (<c>$type</c>) is kept; a derived type the base does not know is refused as System.Text.Json refuses it.
+/// Microsoft.Extensions.AI's <c>AIContent</c> has) gets the base's discriminator (<c>$type</c>) first, then its own
+/// members; a derived type the base does not know is refused as System.Text.Json refuses it.
 /// </summary>
 internal sealed partial class JsonCoercer
 {
@@ -37,8 +37,7 @@ internal sealed partial class JsonCoercer
         }
         else if (contract.PolymorphicBase is { } polymorphicBase)
         {
-            // Only the base's contract writes the discriminator; walking the derived type's own would drop it.
-            WriteWithConverter(value, polymorphicBase);
+            WritePolymorphic(value, polymorphicBase, contract.Info);
         }
         else if (contract.Info.Kind == JsonTypeInfoKind.Object)
         {
@@ -128,11 +127,36 @@ internal sealed partial class JsonCoercer
         }
     }
 
-    private void WriteContractObject(object value, JsonTypeInfo info)
+    /// <summary>
+    /// A value its polymorphic base lists: the base's discriminator first, as System.Text.Json writes it (walking the
+    /// value's own contract alone would drop it), then its own contract under the policies, like any object. A value
+    /// the base does not list goes through the base's converter, which refuses it (or falls back as the base says).
+    /// </summary>
+    private void WritePolymorphic(object value, JsonTypeInfo polymorphicBase, JsonTypeInfo own)
+    {
+        var polymorphism = polymorphicBase.PolymorphismOptions!;
+        var listed = polymorphism.DerivedTypes.FirstOrDefault(derived => derived.DerivedType == value.GetType());
+        if (listed.DerivedType is null || own.Kind != JsonTypeInfoKind.Object)
+        {
+            WriteWithConverter(value, polymorphicBase);
+            return;
+        }
+
+        WriteContractObject(value, own, listed.TypeDiscriminator is { } id ? (polymorphism.TypeDiscriminatorPropertyName, id) : null);
+    }
+
+    private void WriteContractObject(object value, JsonTypeInfo info, (string Name, object Id)? discriminator = null)
     {
         Enter(value);
         _writer.WriteStartObject();
         var names = MemberNamesAtThisDepth();
+        if (discriminator is var (name, id))
+        {
+            BeginMember(name, names);
+            WriteValue(id);
+            EndMember();
+        }
+
         foreach (var property in info.Properties)
         {
             // [JsonIgnore] (always) leaves the property in the contract without a getter.
@@ -203,8 +227,9 @@ internal sealed partial class JsonCoercer
 
     /// <summary>
     /// Types System.Text.Json writes with a converter rather than as an object (Uri, Version, types with
-    /// <c>[JsonConverter]</c> or a converter in the options), and polymorphic values: let the converter produce JSON,
-    /// then walk that JSON under the same policies. Types System.Text.Json refuses (Type, delegates, ...) fail here.
+    /// <c>[JsonConverter]</c> or a converter in the options), and derived values their base does not list: let the
+    /// converter produce JSON, then walk that JSON under the same policies. Types System.Text.Json refuses (Type,
+    /// delegates, ...) fail here.
     /// </summary>
     private void WriteWithConverter(object value, JsonTypeInfo info)
     {

@@ -36,6 +36,17 @@ public sealed class PolymorphismTests(DatabaseFixture db) : IClassFixture<Databa
     }
 
     [Fact]
+    public void DerivedValue_MeetsTheTextPolicies_LikeAnyObject()
+    {
+        // Written through System.Text.Json's converter, a lone surrogate became U+FFFD silently, whatever the policy.
+        var error = JsonAssert.Rejects(new List<Part> { new TextPart { Text = "a\uD800" } }, "$[0].Text");
+        Assert.Contains("U+D800", error.Message, StringComparison.Ordinal);
+
+        var replace = new ContinuationState.Serialization.ContinuationJsonOptions { LoneSurrogates = ContinuationState.Serialization.LoneSurrogatePolicy.Replace };
+        Assert.Equal("[{\"$type\":\"text\",\"Text\":\"a\uFFFD\"}]", JsonAssert.Serialize(new List<Part> { new TextPart { Text = "a\uD800" } }, replace));
+    }
+
+    [Fact]
     public void InterfaceWithPolymorphism_KeepsTheDiscriminatorToo()
     {
         JsonAssert.Coerces("""[{"kind":"circle","Radius":2}]""", new List<object> { new Circle { Radius = 2 } });

@@ -34,8 +34,8 @@ namespace ContinuationState.Serialization;
 /// Guids as their string, enums by name, tuples as their array, other objects as their compact JSON); the text
 /// policies apply to keys too, and two keys that end up equal throw.</description></item>
 /// <item><description>Tuples (<see cref="Tuple"/> and <see cref="ValueTuple"/>) → arrays; any other
-/// <see cref="System.Collections.IEnumerable"/> → an array. <see cref="KeyValuePair{TKey, TValue}"/> →
-/// <c>{"Key":…,"Value":…}</c>.</description></item>
+/// <see cref="System.Collections.IEnumerable"/>, and <see cref="Memory{T}"/> or <see cref="ReadOnlyMemory{T}"/> of
+/// anything but bytes → an array. <see cref="KeyValuePair{TKey, TValue}"/> → <c>{"Key":…,"Value":…}</c>.</description></item>
 /// <item><description>Other objects (classes, records, structs, anonymous types) → objects, by their runtime type,
 /// from System.Text.Json contract metadata of <see cref="ContinuationJsonOptions.SerializerOptions"/>:
 /// <c>[JsonPropertyName]</c>, <c>[JsonIgnore]</c>, naming policy, ignore conditions and

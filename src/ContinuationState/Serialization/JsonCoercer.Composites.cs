@@ -39,6 +39,12 @@ internal sealed partial class JsonCoercer
         {
             WritePolymorphic(value, polymorphicBase, contract.Info);
         }
+        else if (type.IsGenericType && type.GetGenericTypeDefinition() is var definition
+            && (definition == typeof(Memory<>) || definition == typeof(ReadOnlyMemory<>)))
+        {
+            // Its converter writes the items past the policies (a lone surrogate char became U+FFFD): walk them instead.
+            WriteValue(type.GetMethod(nameof(Memory<byte>.ToArray))!.Invoke(value, null));
+        }
         else if (contract.Info.Kind == JsonTypeInfoKind.Object)
         {
             WriteContractObject(value, contract.Info);

@@ -120,4 +120,13 @@ public class TextPolicyTests
         Assert.Equal(string.Concat(Enumerable.Repeat("\uFFFDa\uFFFDb", 20_000)), System.Text.Json.JsonDocument.Parse(JsonAssert.Serialize(lone, Replace)).RootElement.GetString());
         Assert.Equal(new string('b', 20_000), System.Text.Json.JsonDocument.Parse(JsonAssert.Serialize(string.Concat(Enumerable.Repeat("\0b\0", 20_000)), Strip)).RootElement.GetString());
     }
+
+    [Fact]
+    public void MemoryOfCharsOrStrings_IsAnArrayOfItsItems_UnderThePolicies()
+    {
+        Assert.Equal("""["a","b"]""", JsonAssert.Serialize("ab".AsMemory()));
+        Assert.Equal("""["x","y"]""", JsonAssert.Serialize(new Memory<string>(["x", "y"])));
+        JsonAssert.Rejects(new { chars = "a\uD800".AsMemory() }, "$.chars[1]");
+        JsonAssert.Rejects(new { texts = new ReadOnlyMemory<string>(["ok", "a\0"]) }, "$.texts[1]");
+    }
 }
